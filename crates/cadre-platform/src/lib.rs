@@ -1,0 +1,26 @@
+//! What every service of the suite shares, so that none writes its own: configuration, telemetry, the
+//! database layer, errors, paging, idempotency, audit, the outbox and event feed, and the server bootstrap.
+
+pub mod audit;
+pub mod clock;
+pub mod config;
+pub mod context;
+pub mod db;
+pub mod error;
+pub mod feed;
+pub mod idempotency;
+pub mod mutation;
+pub mod outbox;
+pub mod paging;
+pub mod policy;
+pub mod schema;
+pub mod server;
+pub mod telemetry;
+#[cfg(feature = "testing")]
+pub mod testing;
+
+pub use cadre_proto;
+pub use context::CallContext;
+pub use db::{Db, DbConn};
+pub use error::{ApiError, Violations};
+pub use mutation::Tx;

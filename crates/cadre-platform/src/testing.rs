@@ -1,0 +1,104 @@
+//! Test support: a fresh database per test on either backend.
+//!
+//! SQLite gets a file in a temporary directory (a pooled `:memory:` database would be a different empty
+//! database per connection). PostgreSQL gets a new database on the server at `CADRE_TEST_PG_URL` (default
+//! `postgres://postgres@127.0.0.1:5432/postgres`), dropped when the test ends. When no server answers, the
+//! PostgreSQL half is skipped with a loud message, unless `CADRE_REQUIRE_PG=1` (set by CI), which makes it
+//! fail instead.
+
+use diesel::{Connection, PgConnection, RunQueryDsl};
+
+/// Default server for the PostgreSQL half of the tests.
+pub const DEFAULT_PG_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
+
+/// A database that lives as long as the test.
+pub struct TestDatabase {
+    /// URL to hand to [`crate::Db::connect`].
+    pub url: String,
+    /// `sqlite` or `postgres`, for messages.
+    pub backend: &'static str,
+    _dir: Option<tempfile::TempDir>,
+    pg_drop: Option<(String, String)>,
+}
+
+impl TestDatabase {
+    /// A new SQLite file.
+    pub fn sqlite() -> Self {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let url = format!("sqlite://{}", dir.path().join("test.db").display());
+        Self { url, backend: "sqlite", _dir: Some(dir), pg_drop: None }
+    }
+
+    /// A new PostgreSQL database, or `None` (after a loud message) when no server answers and none is
+    /// required.
+    pub fn postgres() -> Option<Self> {
+        let admin_url = std::env::var("CADRE_TEST_PG_URL").unwrap_or_else(|_| DEFAULT_PG_URL.to_owned());
+        let required = std::env::var("CADRE_REQUIRE_PG").is_ok_and(|v| v == "1");
+        let mut admin = match PgConnection::establish(&admin_url) {
+            Ok(conn) => conn,
+            Err(error) if required => {
+                panic!("CADRE_REQUIRE_PG=1 but PostgreSQL at {admin_url} does not answer: {error}")
+            }
+            Err(error) => {
+                eprintln!(
+                    "\n!!!!!!!! PostgreSQL half SKIPPED: no server at {admin_url} ({error}). \
+                     Set CADRE_TEST_PG_URL, or CADRE_REQUIRE_PG=1 to make this a failure. !!!!!!!!\n"
+                );
+                return None;
+            }
+        };
+        let name = format!("cadre_test_{}", uuid::Uuid::now_v7().simple());
+        diesel::sql_query(format!("CREATE DATABASE {name}"))
+            .execute(&mut admin)
+            .unwrap_or_else(|e| panic!("cannot create test database {name}: {e}"));
+        let url = replace_database(&admin_url, &name);
+        Some(Self { url, backend: "postgres", _dir: None, pg_drop: Some((admin_url, name)) })
+    }
+
+    /// SQLite, plus PostgreSQL when available: run a test body over each.
+    pub fn each() -> Vec<Self> {
+        let mut all = vec![Self::sqlite()];
+        all.extend(Self::postgres());
+        all
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        if let Some((admin_url, name)) = self.pg_drop.take() {
+            if let Ok(mut admin) = PgConnection::establish(&admin_url) {
+                // FORCE ends connections a pool may still hold.
+                let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut admin);
+            }
+        }
+    }
+}
+
+/// The same server URL with another database name (query parameters kept).
+fn replace_database(url: &str, database: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((base, query)) => (base, Some(query)),
+        None => (url, None),
+    };
+    let authority_end = base.find("://").map_or(0, |i| i + 3);
+    let server = match base[authority_end..].find('/') {
+        Some(slash) => &base[..authority_end + slash],
+        None => base,
+    };
+    match query {
+        Some(query) => format!("{server}/{database}?{query}"),
+        None => format!("{server}/{database}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn database_name_is_replaced() {
+        assert_eq!(replace_database("postgres://u@h:5432/postgres", "t1"), "postgres://u@h:5432/t1");
+        assert_eq!(replace_database("postgres://u@h", "t1"), "postgres://u@h/t1");
+        assert_eq!(replace_database("postgres://u@h/db?sslmode=disable", "t1"), "postgres://u@h/t1?sslmode=disable");
+    }
+}

@@ -1,0 +1,28 @@
+//! Generated code for the suite's contracts. Nothing else in the workspace generates protobuf code.
+
+#![allow(clippy::all, clippy::pedantic, missing_docs)]
+
+/// The encoded `FileDescriptorSet` of every contract, with its imports: for reflection and transcoding.
+pub const FILE_DESCRIPTOR_SET: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/cadre_descriptor.bin"));
+
+pub mod cadre {
+    pub mod r#type {
+        pub mod v1 {
+            include!(concat!(env!("OUT_DIR"), "/cadre.r#type.v1.rs"));
+        }
+    }
+    pub mod events {
+        pub mod v1 {
+            tonic::include_proto!("cadre.events.v1");
+        }
+    }
+    pub mod directory {
+        pub mod v1 {
+            tonic::include_proto!("cadre.directory.v1");
+        }
+    }
+}
+
+pub use cadre::directory::v1 as directory;
+pub use cadre::events::v1 as events;
+pub use cadre::r#type::v1 as types;
