@@ -1,1 +1,13 @@
+//! The directory service (`cadre.directory.v1`): the district's org-unit tree, cadre records with their
+//! 三龄二历一身份 facts, accounts with roles and data scopes, and the HR-system import.
 
+pub mod convert;
+pub mod demo_seed;
+pub mod domain;
+pub mod events;
+pub mod grpc;
+pub mod import;
+pub mod service;
+pub mod store;
+
+pub use grpc::DirectoryApi;

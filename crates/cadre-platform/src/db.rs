@@ -130,9 +130,11 @@ impl ManageConnection for Manager {
                     SqliteConnection::establish(&self.url.target).map_err(r2d2::Error::ConnectionError)?;
                 // WAL lets readers go on during a write; foreign keys are off by default in SQLite; the busy
                 // timeout makes a writer wait for the lock instead of failing at once.
+                // The busy timeout comes first: switching a new file to WAL takes a lock that connections
+                // opening at the same moment must wait for.
                 conn.batch_execute(&format!(
-                    "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; \
-                     PRAGMA busy_timeout = {};",
+                    "PRAGMA busy_timeout = {}; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+                     PRAGMA foreign_keys = ON;",
                     self.busy_timeout.as_millis()
                 ))
                 .map_err(r2d2::Error::QueryError)?;

@@ -19,7 +19,18 @@ pub struct Tx<'a> {
     published: usize,
 }
 
-impl Tx<'_> {
+impl<'a> Tx<'a> {
+    /// Wraps a connection that is already inside a write transaction holding the audit chain's lock, for
+    /// batch work (imports) that commits many changes at once; [`Db::mutate`] is the usual way in.
+    pub fn new(conn: &'a mut DbConn, ctx: &'a CallContext) -> Self {
+        Self { conn, ctx, object: None, published: 0 }
+    }
+
+    /// How many events this transaction published.
+    pub fn published(&self) -> usize {
+        self.published
+    }
+
     /// The connection, inside the transaction.
     pub fn conn(&mut self) -> &mut DbConn {
         self.conn
