@@ -209,7 +209,7 @@ impl DirectoryService for DirectoryApi {
         Ok(Response::new(pb::ListUnitKindsResponse { unit_kinds: kinds.iter().map(convert::kind_to).collect() }))
     }
 
-    async fn create_org_unit(&self, request: Request<pb::CreateOrgUnitRequest>) -> Result<Response<pb::OrgUnit>, Status> {
+    async fn create_org_unit(&self, request: Request<pb::CreateOrgUnitRequest>) -> Result<Response<pb::CreateOrgUnitResponse>, Status> {
         let ctx = CallContext::from_metadata(request.metadata());
         let request = request.into_inner();
         let unit = request.org_unit.clone().unwrap_or_default();
@@ -257,13 +257,13 @@ impl DirectoryService for DirectoryApi {
             })
             .await
             .map_err(status)?;
-        Ok(Response::new(response))
+        Ok(Response::new(pb::CreateOrgUnitResponse { org_unit: Some(response) }))
     }
 
-    async fn get_org_unit(&self, request: Request<pb::GetOrgUnitRequest>) -> Result<Response<pb::OrgUnit>, Status> {
+    async fn get_org_unit(&self, request: Request<pb::GetOrgUnitRequest>) -> Result<Response<pb::GetOrgUnitResponse>, Status> {
         let id = require_id("id", &request.get_ref().id).map_err(status)?;
         let unit = self.db.run(move |conn| store::units::require(conn, &id, "id")).await.map_err(status)?;
-        Ok(Response::new(convert::unit_to(&unit)))
+        Ok(Response::new(pb::GetOrgUnitResponse { org_unit: Some(convert::unit_to(&unit)) }))
     }
 
     async fn list_org_units(
@@ -319,7 +319,7 @@ impl DirectoryService for DirectoryApi {
         }))
     }
 
-    async fn rename_org_unit(&self, request: Request<pb::RenameOrgUnitRequest>) -> Result<Response<pb::OrgUnit>, Status> {
+    async fn rename_org_unit(&self, request: Request<pb::RenameOrgUnitRequest>) -> Result<Response<pb::RenameOrgUnitResponse>, Status> {
         let ctx = CallContext::from_metadata(request.metadata());
         let request = request.into_inner();
         let id = require_id("id", &request.id).map_err(status)?;
@@ -345,10 +345,10 @@ impl DirectoryService for DirectoryApi {
             })
             .await
             .map_err(status)?;
-        Ok(Response::new(response))
+        Ok(Response::new(pb::RenameOrgUnitResponse { org_unit: Some(response) }))
     }
 
-    async fn move_org_unit(&self, request: Request<pb::MoveOrgUnitRequest>) -> Result<Response<pb::OrgUnit>, Status> {
+    async fn move_org_unit(&self, request: Request<pb::MoveOrgUnitRequest>) -> Result<Response<pb::MoveOrgUnitResponse>, Status> {
         let ctx = CallContext::from_metadata(request.metadata());
         let request = request.into_inner();
         let id = require_id("id", &request.id).map_err(status)?;
@@ -382,10 +382,10 @@ impl DirectoryService for DirectoryApi {
             })
             .await
             .map_err(status)?;
-        Ok(Response::new(response))
+        Ok(Response::new(pb::MoveOrgUnitResponse { org_unit: Some(response) }))
     }
 
-    async fn close_org_unit(&self, request: Request<pb::CloseOrgUnitRequest>) -> Result<Response<pb::OrgUnit>, Status> {
+    async fn close_org_unit(&self, request: Request<pb::CloseOrgUnitRequest>) -> Result<Response<pb::CloseOrgUnitResponse>, Status> {
         let ctx = CallContext::from_metadata(request.metadata());
         let request = request.into_inner();
         let id = require_id("id", &request.id).map_err(status)?;
@@ -427,13 +427,13 @@ impl DirectoryService for DirectoryApi {
             })
             .await
             .map_err(status)?;
-        Ok(Response::new(response))
+        Ok(Response::new(pb::CloseOrgUnitResponse { org_unit: Some(response) }))
     }
 
     async fn get_leadership_team(
         &self,
         request: Request<pb::GetLeadershipTeamRequest>,
-    ) -> Result<Response<pb::LeadershipTeam>, Status> {
+    ) -> Result<Response<pb::GetLeadershipTeamResponse>, Status> {
         let id = require_id("org_unit_id", &request.get_ref().org_unit_id).map_err(status)?;
         let (unit, members) = self
             .db
@@ -444,7 +444,7 @@ impl DirectoryService for DirectoryApi {
             })
             .await
             .map_err(status)?;
-        Ok(Response::new(pb::LeadershipTeam {
+        Ok(Response::new(pb::GetLeadershipTeamResponse { leadership_team: Some(pb::LeadershipTeam {
             org_unit: Some(convert::unit_to(&unit)),
             members: members
                 .iter()
@@ -456,10 +456,10 @@ impl DirectoryService for DirectoryApi {
                     is_principal: c.data.post.is_principal,
                 })
                 .collect(),
-        }))
+        }) }))
     }
 
-    async fn create_cadre(&self, request: Request<pb::CreateCadreRequest>) -> Result<Response<pb::Cadre>, Status> {
+    async fn create_cadre(&self, request: Request<pb::CreateCadreRequest>) -> Result<Response<pb::CreateCadreResponse>, Status> {
         let ctx = CallContext::from_metadata(request.metadata());
         let request = request.into_inner();
         let Some(cadre) = &request.cadre else {
@@ -485,10 +485,10 @@ impl DirectoryService for DirectoryApi {
             })
             .await
             .map_err(status)?;
-        Ok(Response::new(response))
+        Ok(Response::new(pb::CreateCadreResponse { cadre: Some(response) }))
     }
 
-    async fn get_cadre(&self, request: Request<pb::GetCadreRequest>) -> Result<Response<pb::Cadre>, Status> {
+    async fn get_cadre(&self, request: Request<pb::GetCadreRequest>) -> Result<Response<pb::GetCadreResponse>, Status> {
         let ctx = CallContext::from_metadata(request.metadata());
         let id = require_id("id", &request.get_ref().id).map_err(status)?;
         // The full citizen id is sensitive personal data: the read itself is audited.
@@ -500,10 +500,10 @@ impl DirectoryService for DirectoryApi {
             })
             .await
             .map_err(status)?;
-        Ok(Response::new(cadre))
+        Ok(Response::new(pb::GetCadreResponse { cadre: Some(cadre) }))
     }
 
-    async fn update_cadre(&self, request: Request<pb::UpdateCadreRequest>) -> Result<Response<pb::Cadre>, Status> {
+    async fn update_cadre(&self, request: Request<pb::UpdateCadreRequest>) -> Result<Response<pb::UpdateCadreResponse>, Status> {
         let ctx = CallContext::from_metadata(request.metadata());
         let request = request.into_inner();
         let incoming = request.cadre.clone().unwrap_or_default();
@@ -539,7 +539,7 @@ impl DirectoryService for DirectoryApi {
             })
             .await
             .map_err(status)?;
-        Ok(Response::new(response))
+        Ok(Response::new(pb::UpdateCadreResponse { cadre: Some(response) }))
     }
 
     async fn search_cadres(
@@ -645,7 +645,7 @@ impl DirectoryService for DirectoryApi {
         Ok(Response::new(report))
     }
 
-    async fn create_account(&self, request: Request<pb::CreateAccountRequest>) -> Result<Response<pb::Account>, Status> {
+    async fn create_account(&self, request: Request<pb::CreateAccountRequest>) -> Result<Response<pb::CreateAccountResponse>, Status> {
         let ctx = CallContext::from_metadata(request.metadata());
         let request = request.into_inner();
         let Some(account) = &request.account else {
@@ -663,10 +663,10 @@ impl DirectoryService for DirectoryApi {
             })
             .await
             .map_err(status)?;
-        Ok(Response::new(response))
+        Ok(Response::new(pb::CreateAccountResponse { account: Some(response) }))
     }
 
-    async fn get_account(&self, request: Request<pb::GetAccountRequest>) -> Result<Response<pb::Account>, Status> {
+    async fn get_account(&self, request: Request<pb::GetAccountRequest>) -> Result<Response<pb::GetAccountResponse>, Status> {
         let id = require_id("id", &request.get_ref().id).map_err(status)?;
         let account = self
             .db
@@ -674,10 +674,10 @@ impl DirectoryService for DirectoryApi {
             .await
             .map_err(status)?
             .ok_or_else(|| status(ApiError::not_found("ACCOUNT_NOT_FOUND", "no such account").with_violation("id", "no such account")))?;
-        Ok(Response::new(convert::account_to(&account)))
+        Ok(Response::new(pb::GetAccountResponse { account: Some(convert::account_to(&account)) }))
     }
 
-    async fn update_account(&self, request: Request<pb::UpdateAccountRequest>) -> Result<Response<pb::Account>, Status> {
+    async fn update_account(&self, request: Request<pb::UpdateAccountRequest>) -> Result<Response<pb::UpdateAccountResponse>, Status> {
         let ctx = CallContext::from_metadata(request.metadata());
         let request = request.into_inner();
         let incoming = request.account.clone().unwrap_or_default();
@@ -703,7 +703,7 @@ impl DirectoryService for DirectoryApi {
             })
             .await
             .map_err(status)?;
-        Ok(Response::new(response))
+        Ok(Response::new(pb::UpdateAccountResponse { account: Some(response) }))
     }
 
     async fn list_accounts(

@@ -33,7 +33,7 @@ async fn accounts_hold_consistent_roles_and_resolve_to_principals() {
             .create_account(create(account("leader.t01", person, &[pb::Role::Cadre, pb::Role::UnitLeader], &tree.village.id, &cadre.id)))
             .await
             .unwrap()
-            .into_inner();
+            .into_inner().account.unwrap();
         assert_eq!(leader.state, pb::AccountState::Active as i32, "{}", h.backend);
 
         let two_admins = account("root.admin", person, &[pb::Role::SystemAdmin, pb::Role::AuditAdmin], "", "");
@@ -63,7 +63,7 @@ async fn accounts_hold_consistent_roles_and_resolve_to_principals() {
             .create_account(create(account("hr-system", pb::AccountKind::Service, &[pb::Role::HrSystem], &tree.root.id, "")))
             .await
             .unwrap()
-            .into_inner();
+            .into_inner().account.unwrap();
         h.client
             .create_account(create(account("auditor", person, &[pb::Role::AuditAdmin], "", "")))
             .await
@@ -93,13 +93,13 @@ async fn accounts_hold_consistent_roles_and_resolve_to_principals() {
             update_mask: Some(prost_types::FieldMask { paths: vec!["state".into(), "external_subject".into()] }),
             expected_version: 1,
         };
-        let disabled = h.client.update_account(update.clone()).await.unwrap().into_inner();
+        let disabled = h.client.update_account(update.clone()).await.unwrap().into_inner().account.unwrap();
         assert_eq!((disabled.version, disabled.username.as_str()), (2, "leader.t01"));
-        assert_eq!(h.client.update_account(update).await.unwrap().into_inner(), disabled, "a retry replays");
+        assert_eq!(h.client.update_account(update).await.unwrap().into_inner().account.unwrap(), disabled, "a retry replays");
         let err = h.client.resolve_principal(resolve(Subject::ExternalSubject("oidc|4711".into()))).await.unwrap_err();
         assert_error(&err, Code::FailedPrecondition, "ACCOUNT_DISABLED", None);
 
-        let got = h.client.get_account(pb::GetAccountRequest { id: hr.id.clone() }).await.unwrap().into_inner();
+        let got = h.client.get_account(pb::GetAccountRequest { id: hr.id.clone() }).await.unwrap().into_inner().account.unwrap();
         assert_eq!(got.username, "hr-system");
         let leaders = h.client.list_accounts(pb::ListAccountsRequest { role: pb::Role::UnitLeader as i32, ..Default::default() }).await.unwrap().into_inner();
         assert_eq!(leaders.accounts.iter().map(|a| a.username.as_str()).collect::<Vec<_>>(), ["leader.t01"]);

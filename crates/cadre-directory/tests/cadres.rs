@@ -82,7 +82,7 @@ async fn records_are_read_searched_updated_and_their_history_kept() {
         h.cadre(sample_cadre(&tree.bureau.id, "赵敏", 4)).await;
 
         let audits = h.audit_records().await;
-        let full = h.client.get_cadre(pb::GetCadreRequest { id: zhang.id.clone() }).await.unwrap().into_inner();
+        let full = h.client.get_cadre(pb::GetCadreRequest { id: zhang.id.clone() }).await.unwrap().into_inner().cadre.unwrap();
         assert_eq!(full.citizen_id, citizen_id("1985-03-15", 1));
         assert_eq!(h.audit_records().await, audits + 1, "reading the full citizen id is audited");
         let err = h.client.get_cadre(pb::GetCadreRequest { id: "nobody".into() }).await.unwrap_err();
@@ -111,7 +111,7 @@ async fn records_are_read_searched_updated_and_their_history_kept() {
         let err = h.client.search_cadres(pb::SearchCadresRequest { rank: 99, ..Default::default() }).await.unwrap_err();
         assert_error(&err, Code::InvalidArgument, "INVALID_SEARCH", Some("rank"));
 
-        let team = h.client.get_leadership_team(pb::GetLeadershipTeamRequest { org_unit_id: tree.town.id.clone() }).await.unwrap().into_inner();
+        let team = h.client.get_leadership_team(pb::GetLeadershipTeamRequest { org_unit_id: tree.town.id.clone() }).await.unwrap().into_inner().leadership_team.unwrap();
         assert_eq!(team.members.iter().map(|m| (m.name.as_str(), m.is_principal)).collect::<Vec<_>>(), [("李娜", true)]);
 
         // A promotion and a transfer through field masks.
@@ -129,7 +129,7 @@ async fn records_are_read_searched_updated_and_their_history_kept() {
             name: "ignored because not in the mask".into(),
             ..Default::default()
         };
-        let after = h.client.update_cadre(update(promoted, &["rank"], 1)).await.unwrap().into_inner();
+        let after = h.client.update_cadre(update(promoted, &["rank"], 1)).await.unwrap().into_inner().cadre.unwrap();
         assert_eq!((after.name.as_str(), after.version), ("张伟", 2));
         assert_eq!(after.rank.unwrap().grade, pb::RankGrade::PrincipalStaff2 as i32);
         let transferred = pb::Cadre { id: zhang.id.clone(), employing_unit_id: tree.bureau.id.clone(), managing_unit_id: tree.bureau.id.clone(), ..Default::default() };

@@ -81,7 +81,7 @@ async fn the_demo_district_has_the_shape_of_the_speech() {
         let cadres = h.client.search_cadres(pb::SearchCadresRequest { page_size: 1, ..Default::default() }).await.unwrap().into_inner();
         assert!((2900..=3100).contains(&cadres.total_size), "{}", cadres.total_size);
         let t01 = all.org_units.iter().find(|u| u.code == "T01").unwrap();
-        let team = h.client.get_leadership_team(pb::GetLeadershipTeamRequest { org_unit_id: t01.id.clone() }).await.unwrap().into_inner();
+        let team = h.client.get_leadership_team(pb::GetLeadershipTeamRequest { org_unit_id: t01.id.clone() }).await.unwrap().into_inner().leadership_team.unwrap();
         assert!(team.members.len() >= 6 && team.members[0].is_principal);
         let principal = h
             .client

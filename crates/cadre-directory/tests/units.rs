@@ -84,7 +84,7 @@ async fn renames_moves_and_closes_keep_the_tree_consistent() {
             .rename_org_unit(pb::RenameOrgUnitRequest { request_id: rid(), id: tree.town.id.clone(), name: "城关镇（新）".into(), expected_version: 1 })
             .await
             .unwrap()
-            .into_inner();
+            .into_inner().org_unit.unwrap();
         assert_eq!((renamed.name.as_str(), renamed.version), ("城关镇（新）", 2), "{}", h.backend);
         let stale = h
             .client
@@ -115,7 +115,7 @@ async fn renames_moves_and_closes_keep_the_tree_consistent() {
             .move_org_unit(pb::MoveOrgUnitRequest { request_id: rid(), id: tree.village.id.clone(), new_parent_id: town2.id.clone(), expected_version: 0 })
             .await
             .unwrap()
-            .into_inner();
+            .into_inner().org_unit.unwrap();
         assert_eq!(moved.parent_id, town2.id);
         assert_eq!(moved.ancestor_ids, vec![tree.root.id.clone(), town2.id.clone(), tree.village.id.clone()]);
         let under_t2 = h
@@ -136,7 +136,7 @@ async fn renames_moves_and_closes_keep_the_tree_consistent() {
         assert_error(&err, Code::FailedPrecondition, "ROOT_UNIT_PERMANENT", None);
         let err = h.client.close_org_unit(close(&tree.bureau.id, " ")).await.unwrap_err();
         assert_error(&err, Code::InvalidArgument, "INVALID_REASON", Some("reason"));
-        let closed = h.client.close_org_unit(close(&tree.bureau.id, "机构改革")).await.unwrap().into_inner();
+        let closed = h.client.close_org_unit(close(&tree.bureau.id, "机构改革")).await.unwrap().into_inner().org_unit.unwrap();
         assert_eq!(closed.state, pb::OrgUnitState::Closed as i32);
         let err = h.client.create_org_unit(create(&tree.bureau.id, "X9", "某科", "village")).await.unwrap_err();
         assert_error(&err, Code::FailedPrecondition, "PARENT_UNIT_CLOSED", None);
@@ -161,8 +161,8 @@ async fn a_request_id_replays_and_cannot_be_reused() {
     for database in TestDatabase::each() {
         let mut h = Harness::start(database).await;
         let request = create("", "D000", "锦绣区", "district");
-        let first = h.client.create_org_unit(request.clone()).await.unwrap().into_inner();
-        let again = h.client.create_org_unit(request.clone()).await.unwrap().into_inner();
+        let first = h.client.create_org_unit(request.clone()).await.unwrap().into_inner().org_unit.unwrap();
+        let again = h.client.create_org_unit(request.clone()).await.unwrap().into_inner().org_unit.unwrap();
         assert_eq!(first, again, "{}: a retry gets the first answer", h.backend);
         let mut other = request.clone();
         other.org_unit.as_mut().unwrap().name = "别的区".into();

@@ -159,6 +159,20 @@ pub fn read(path: &Path) -> anyhow::Result<Vec<pb::HrCadreRecord>> {
         .collect()
 }
 
+/// Streams records to the directory at `endpoint` and returns its report.
+pub async fn send(
+    endpoint: &str,
+    records: Vec<pb::HrCadreRecord>,
+    max_message_bytes: usize,
+) -> anyhow::Result<pb::ImportCadresResponse> {
+    let mut client = pb::directory_service_client::DirectoryServiceClient::connect(endpoint.to_owned())
+        .await
+        .with_context(|| format!("cannot reach the directory at {endpoint}"))?
+        .max_encoding_message_size(max_message_bytes);
+    let stream = tokio_stream::iter(records.into_iter().map(|record| pb::ImportCadresRequest { record: Some(record) }));
+    Ok(client.import_cadres(stream).await.context("import failed")?.into_inner())
+}
+
 /// Writes records as CSV in the import's format (for exports and tests).
 pub fn write(path: &Path, rows: &[HrRow]) -> anyhow::Result<()> {
     let mut writer = csv::Writer::from_path(path)?;

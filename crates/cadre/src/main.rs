@@ -2,7 +2,6 @@
 
 use std::{path::PathBuf, process::ExitCode};
 
-use anyhow::Context as _;
 use cadre::{
     hr_csv,
     suite::{Seed, Suite, Target, serve_context},
@@ -13,7 +12,6 @@ use cadre_platform::{
     server::{os_signal, shutdown_channel},
     telemetry,
 };
-use cadre_proto::directory::{ImportCadresRequest, directory_service_client::DirectoryServiceClient};
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
@@ -155,13 +153,8 @@ fn print_banner(config: &Config, suite: &Suite) {
 async fn import_hr(config: &Config, file: &std::path::Path, endpoint: Option<String>) -> anyhow::Result<()> {
     let records = hr_csv::read(file)?;
     let endpoint = endpoint.unwrap_or_else(|| format!("http://{}", config.services.directory.listen));
-    let mut client = DirectoryServiceClient::connect(endpoint.clone())
-        .await
-        .with_context(|| format!("cannot reach the directory at {endpoint}"))?
-        .max_encoding_message_size(config.server.max_message_bytes);
     let total = records.len();
-    let stream = tokio_stream::iter(records.into_iter().map(|record| ImportCadresRequest { record: Some(record) }));
-    let report = client.import_cadres(stream).await.context("import failed")?.into_inner();
+    let report = hr_csv::send(&endpoint, records, config.server.max_message_bytes).await?;
     println!(
         "{}: {total} rows read; received {}, created {}, updated {}, unchanged {}, rejected {}",
         file.display(),

@@ -112,7 +112,7 @@ impl Harness {
             })
             .await
             .unwrap_or_else(|s| panic!("create unit {code}: {s:?}"))
-            .into_inner()
+            .into_inner().org_unit.unwrap()
     }
 
     pub async fn cadre(&mut self, cadre: pb::Cadre) -> pb::Cadre {
@@ -120,7 +120,7 @@ impl Harness {
             .create_cadre(pb::CreateCadreRequest { request_id: rid(), cadre: Some(cadre) })
             .await
             .unwrap_or_else(|s| panic!("create cadre: {s:?}"))
-            .into_inner()
+            .into_inner().cadre.unwrap()
     }
 }
 
