@@ -8,7 +8,10 @@ use crate::{
     domain::{
         cadre::{Cadre, CadreData, Post, Problem, Rank},
         citizen_id::{CitizenId, Gender},
-        codes::{AccountKind, AccountState, CadreCategory, CadreStatus, Clearance, Education, PostLevel, RankGrade, Role, UnitState},
+        codes::{
+            AccountKind, AccountState, CadreCategory, CadreStatus, Clearance, Education, PostLevel,
+            RankGrade, Role, UnitState,
+        },
         facts::{FactFinding, Severity, WorkPeriod},
         units::{UnitKind, path_ids},
     },
@@ -135,8 +138,15 @@ pub fn cadre_data_from(cadre: &pb::Cadre, prefix: &str) -> Result<CadreData, Vec
     if !p.problems.is_empty() {
         return Err(p.problems);
     }
-    let (Some(citizen_id), Some(gender), Some(birth_date), Some(education), Some(category), Some(status), Some(post)) =
-        (citizen_id, gender, birth_date, education, category, status, post)
+    let (
+        Some(citizen_id),
+        Some(gender),
+        Some(birth_date),
+        Some(education),
+        Some(category),
+        Some(status),
+        Some(post),
+    ) = (citizen_id, gender, birth_date, education, category, status, post)
     else {
         return Err(vec![(format!("{prefix}cadre"), "is incomplete".to_owned())]);
     };
@@ -170,7 +180,11 @@ pub fn cadre_to(cadre: &Cadre, full_citizen_id: bool, warnings: &[FactFinding]) 
             Gender::Male => pb::Gender::Male,
             Gender::Female => pb::Gender::Female,
         } as i32,
-        citizen_id: if full_citizen_id { data.citizen_id.as_str().to_owned() } else { data.citizen_id.masked() },
+        citizen_id: if full_citizen_id {
+            data.citizen_id.as_str().to_owned()
+        } else {
+            data.citizen_id.masked()
+        },
         birth_date: Some(date_to(data.birth_date)),
         work_start_date: data.work_start_date.map(date_to),
         party_entry_date: data.party_entry_date.map(date_to),
@@ -186,7 +200,9 @@ pub fn cadre_to(cadre: &Cadre, full_citizen_id: bool, warnings: &[FactFinding]) 
             is_principal: data.post.is_principal,
             start_date: data.post.start_date.map(date_to),
         }),
-        rank: data.rank.map(|r| pb::Rank { grade: r.grade.number(), start_date: Some(date_to(r.start_date)) }),
+        rank: data
+            .rank
+            .map(|r| pb::Rank { grade: r.grade.number(), start_date: Some(date_to(r.start_date)) }),
         status: data.status.number(),
         work_history: data
             .work_history
@@ -245,7 +261,12 @@ pub fn change_to(change: &ChangeRow) -> pb::CadreChange {
         change_time: Some(to_timestamp(change.changed_at)),
         actor: change.actor.clone(),
         kind: change.kind.clone(),
-        changed_fields: change.changed_fields.split(',').filter(|s| !s.is_empty()).map(str::to_owned).collect(),
+        changed_fields: change
+            .changed_fields
+            .split(',')
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+            .collect(),
         before_json: change.before_json.clone(),
         after_json: change.after_json.clone(),
     }
@@ -276,21 +297,25 @@ pub fn account_fields_from(account: &pb::Account, prefix: &str) -> Result<Accoun
     let kind = p.code("kind", account.kind, AccountKind::from_number);
     let mut roles = Vec::new();
     for (i, number) in account.roles.iter().enumerate() {
-        if let Some(role) = p.code(&format!("roles[{i}]"), *number, Role::from_number) {
-            if !roles.contains(&role) {
-                roles.push(role);
-            }
+        if let Some(role) = p.code(&format!("roles[{i}]"), *number, Role::from_number)
+            && !roles.contains(&role)
+        {
+            roles.push(role);
         }
     }
     let mut clearances = Vec::new();
     for (i, number) in account.clearances.iter().enumerate() {
-        if let Some(clearance) = p.code(&format!("clearances[{i}]"), *number, Clearance::from_number) {
-            if !clearances.contains(&clearance) {
-                clearances.push(clearance);
-            }
+        if let Some(clearance) = p.code(&format!("clearances[{i}]"), *number, Clearance::from_number)
+            && !clearances.contains(&clearance)
+        {
+            clearances.push(clearance);
         }
     }
-    let state = if account.state == 0 { Some(AccountState::Active) } else { p.code("state", account.state, AccountState::from_number) };
+    let state = if account.state == 0 {
+        Some(AccountState::Active)
+    } else {
+        p.code("state", account.state, AccountState::from_number)
+    };
     let non_empty = |s: &str| Some(s.trim().to_owned()).filter(|s| !s.is_empty());
     if account.external_subject.len() > 255 {
         p.problem("external_subject", "at most 255 characters");
@@ -330,7 +355,10 @@ mod tests {
             assert_eq!(name, format!("POST_LEVEL_{}", level.code().to_uppercase()));
         }
         for role in Role::ALL {
-            assert_eq!(pb::Role::try_from(role.number()).unwrap().as_str_name(), format!("ROLE_{}", role.code().to_uppercase()));
+            assert_eq!(
+                pb::Role::try_from(role.number()).unwrap().as_str_name(),
+                format!("ROLE_{}", role.code().to_uppercase())
+            );
         }
         for status in CadreStatus::ALL {
             let name = pb::CadreStatus::try_from(status.number()).unwrap().as_str_name();
@@ -356,7 +384,10 @@ mod tests {
             let name = pb::OrgUnitState::try_from(state.number()).unwrap().as_str_name();
             assert_eq!(name, format!("ORG_UNIT_STATE_{}", state.code().to_uppercase()));
         }
-        assert_eq!(pb::Clearance::try_from(Clearance::Discipline.number()).unwrap(), pb::Clearance::Discipline);
+        assert_eq!(
+            pb::Clearance::try_from(Clearance::Discipline.number()).unwrap(),
+            pb::Clearance::Discipline
+        );
     }
 
     #[test]
@@ -373,7 +404,15 @@ mod tests {
     fn an_empty_cadre_names_every_missing_field() {
         let problems = cadre_data_from(&pb::Cadre::default(), "cadre.").unwrap_err();
         let fields: Vec<&str> = problems.iter().map(|(f, _)| f.as_str()).collect();
-        for field in ["cadre.citizen_id", "cadre.gender", "cadre.birth_date", "cadre.education", "cadre.category", "cadre.status", "cadre.post"] {
+        for field in [
+            "cadre.citizen_id",
+            "cadre.gender",
+            "cadre.birth_date",
+            "cadre.education",
+            "cadre.category",
+            "cadre.status",
+            "cadre.post",
+        ] {
             assert!(fields.contains(&field), "{field} missing from {fields:?}");
         }
     }

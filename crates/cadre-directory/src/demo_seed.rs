@@ -43,12 +43,16 @@ pub async fn seed_once(db: &Db) -> Result<SeedReport, ApiError> {
             let mut units: HashMap<String, UnitRow> = HashMap::new();
             for demo in &district.units {
                 let parent = demo.parent_code.as_ref().and_then(|code| units.get(code)).cloned();
-                let row = store::units::insert(tx.conn(), parent.as_ref(), &demo.code, &demo.name, demo.kind)?;
+                let row =
+                    store::units::insert(tx.conn(), parent.as_ref(), &demo.code, &demo.name, demo.kind)?;
                 events::unit_created(&mut tx, &row)?;
                 units.insert(demo.code.clone(), row);
             }
             let unit_id = |code: &str| {
-                units.get(code).map(|u| u.id.clone()).ok_or_else(|| ApiError::internal(format!("demo unit {code} missing")))
+                units
+                    .get(code)
+                    .map(|u| u.id.clone())
+                    .ok_or_else(|| ApiError::internal(format!("demo unit {code} missing")))
             };
             let mut cadre_ids: HashMap<String, String> = HashMap::new();
             for demo in &district.cadres {
@@ -61,9 +65,12 @@ pub async fn seed_once(db: &Db) -> Result<SeedReport, ApiError> {
                 let roles = demo
                     .roles
                     .iter()
-                    .map(|code| Role::from_code(code).ok_or_else(|| ApiError::internal(format!("demo role {code}"))))
+                    .map(|code| {
+                        Role::from_code(code).ok_or_else(|| ApiError::internal(format!("demo role {code}")))
+                    })
                     .collect::<Result<Vec<_>, _>>()?;
-                let clearances = demo.clearances.iter().filter_map(|code| Clearance::from_code(code)).collect();
+                let clearances =
+                    demo.clearances.iter().filter_map(|code| Clearance::from_code(code)).collect();
                 let account = Account {
                     id: String::new(),
                     username: demo.username.clone(),
@@ -98,7 +105,11 @@ pub async fn seed_once(db: &Db) -> Result<SeedReport, ApiError> {
     Ok(report)
 }
 
-fn cadre_data(demo: &DemoCadre, employing_unit_id: String, managing_unit_id: String) -> Result<CadreData, ApiError> {
+fn cadre_data(
+    demo: &DemoCadre,
+    employing_unit_id: String,
+    managing_unit_id: String,
+) -> Result<CadreData, ApiError> {
     let rank = match demo.rank {
         Some((ordinal, start_date)) => Some(Rank {
             grade: RankGrade::from_number(i32::from(ordinal))

@@ -22,15 +22,20 @@ pub fn unit_created(tx: &mut Tx<'_>, unit: &UnitRow) -> Result<(), ApiError> {
 
 /// A unit was renamed.
 pub fn unit_renamed(tx: &mut Tx<'_>, unit: &UnitRow, previous_name: &str) -> Result<(), ApiError> {
-    let event = pb::OrgUnitRenamedEvent { org_unit: Some(convert::unit_to(unit)), previous_name: previous_name.to_owned() };
+    let event = pb::OrgUnitRenamedEvent {
+        org_unit: Some(convert::unit_to(unit)),
+        previous_name: previous_name.to_owned(),
+    };
     tx.publish(&unit_subject(unit), &event)?;
     Ok(())
 }
 
 /// A unit moved.
 pub fn unit_moved(tx: &mut Tx<'_>, unit: &UnitRow, previous_parent_id: &str) -> Result<(), ApiError> {
-    let event =
-        pb::OrgUnitMovedEvent { org_unit: Some(convert::unit_to(unit)), previous_parent_id: previous_parent_id.to_owned() };
+    let event = pb::OrgUnitMovedEvent {
+        org_unit: Some(convert::unit_to(unit)),
+        previous_parent_id: previous_parent_id.to_owned(),
+    };
     tx.publish(&unit_subject(unit), &event)?;
     Ok(())
 }
@@ -44,12 +49,20 @@ pub fn unit_closed(tx: &mut Tx<'_>, unit: &UnitRow, reason: &str) -> Result<(), 
 
 /// A cadre record was created.
 pub fn cadre_created(tx: &mut Tx<'_>, cadre: &Cadre) -> Result<(), ApiError> {
-    tx.publish(&cadre_subject(&cadre.id), &pb::CadreCreatedEvent { cadre: Some(convert::cadre_to(cadre, false, &[])) })?;
+    tx.publish(
+        &cadre_subject(&cadre.id),
+        &pb::CadreCreatedEvent { cadre: Some(convert::cadre_to(cadre, false, &[])) },
+    )?;
     Ok(())
 }
 
 /// A cadre record changed; a change of unit is also published as a transfer.
-pub fn cadre_changed(tx: &mut Tx<'_>, before: &Cadre, after: &Cadre, changed: &[&str]) -> Result<(), ApiError> {
+pub fn cadre_changed(
+    tx: &mut Tx<'_>,
+    before: &Cadre,
+    after: &Cadre,
+    changed: &[&str],
+) -> Result<(), ApiError> {
     let subject = cadre_subject(&after.id);
     let event = pb::CadreChangedEvent {
         cadre: Some(convert::cadre_to(after, false, &[])),

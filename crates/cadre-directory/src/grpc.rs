@@ -60,14 +60,22 @@ fn require_id(field: &str, id: &str) -> Result<String, ApiError> {
 
 fn check_version(expected: i64, actual: i64) -> Result<(), ApiError> {
     if expected != 0 && expected != actual {
-        return Err(ApiError::aborted("VERSION_MISMATCH", format!("expected version {expected}, found {actual}"))
-            .with_metadata("current_version", actual.to_string()));
+        return Err(ApiError::aborted(
+            "VERSION_MISMATCH",
+            format!("expected version {expected}, found {actual}"),
+        )
+        .with_metadata("current_version", actual.to_string()));
     }
     Ok(())
 }
 
 /// An optional enum filter: 0 means "any", an unknown number is a violation.
-fn optional_code<T>(number: i32, field: &str, from: fn(i32) -> Option<T>, violations: &mut Violations) -> Option<T> {
+fn optional_code<T>(
+    number: i32,
+    field: &str,
+    from: fn(i32) -> Option<T>,
+    violations: &mut Violations,
+) -> Option<T> {
     if number == 0 {
         return None;
     }
@@ -81,7 +89,11 @@ pub(crate) fn fact_policy(conn: &mut DbConn, on: NaiveDate) -> Result<FactPolicy
     Ok(FactPolicy {
         min_party_entry_age: policy::u32_on(conn, "directory.min_party_entry_age", on)?,
         min_work_start_age: policy::u32_on(conn, "directory.min_work_start_age", on)?,
-        work_history_gap_warning_months: policy::u32_on(conn, "directory.work_history_gap_warning_months", on)?,
+        work_history_gap_warning_months: policy::u32_on(
+            conn,
+            "directory.work_history_gap_warning_months",
+            on,
+        )?,
     })
 }
 
@@ -130,7 +142,11 @@ fn mask_paths(mask: Option<&prost_types::FieldMask>, allowed: &[&str]) -> Result
     let mut violations = Violations::default();
     violations.require(!paths.is_empty(), "update_mask", "name at least one field to change");
     for path in &paths {
-        violations.require(allowed.contains(&path.as_str()), "update_mask.paths", format!("{path:?} cannot be updated"));
+        violations.require(
+            allowed.contains(&path.as_str()),
+            "update_mask.paths",
+            format!("{path:?} cannot be updated"),
+        );
     }
     violations.finish("INVALID_UPDATE_MASK", "update_mask is not valid")?;
     Ok(paths)
@@ -206,10 +222,15 @@ impl DirectoryService for DirectoryApi {
         _request: Request<pb::ListUnitKindsRequest>,
     ) -> Result<Response<pb::ListUnitKindsResponse>, Status> {
         let kinds = self.db.run(store::units::kinds).await.map_err(status)?;
-        Ok(Response::new(pb::ListUnitKindsResponse { unit_kinds: kinds.iter().map(convert::kind_to).collect() }))
+        Ok(Response::new(pb::ListUnitKindsResponse {
+            unit_kinds: kinds.iter().map(convert::kind_to).collect(),
+        }))
     }
 
-    async fn create_org_unit(&self, request: Request<pb::CreateOrgUnitRequest>) -> Result<Response<pb::CreateOrgUnitResponse>, Status> {
+    async fn create_org_unit(
+        &self,
+        request: Request<pb::CreateOrgUnitRequest>,
+    ) -> Result<Response<pb::CreateOrgUnitResponse>, Status> {
         let ctx = CallContext::from_metadata(request.metadata());
         let request = request.into_inner();
         let unit = request.org_unit.clone().unwrap_or_default();
@@ -224,43 +245,63 @@ impl DirectoryService for DirectoryApi {
         let name = name.unwrap_or_default();
         let response = self
             .db
-            .mutate(ctx, "/cadre.directory.v1.DirectoryService/CreateOrgUnit", &request.request_id, &request, move |tx| {
-                let kind = store::units::kind(tx.conn(), &unit.kind)?.ok_or_else(|| {
-                    ApiError::invalid_argument("UNKNOWN_UNIT_KIND", format!("no unit kind {:?}", unit.kind))
+            .mutate(
+                ctx,
+                "/cadre.directory.v1.DirectoryService/CreateOrgUnit",
+                &request.request_id,
+                &request,
+                move |tx| {
+                    let kind = store::units::kind(tx.conn(), &unit.kind)?.ok_or_else(|| {
+                        ApiError::invalid_argument(
+                            "UNKNOWN_UNIT_KIND",
+                            format!("no unit kind {:?}", unit.kind),
+                        )
                         .with_violation("org_unit.kind", "not a kind from ListUnitKinds")
-                })?;
-                let parent = if unit.parent_id.is_empty() {
-                    if store::units::has_root(tx.conn())? {
-                        return Err(ApiError::failed_precondition("ROOT_EXISTS", "the tree has its root already")
+                    })?;
+                    let parent = if unit.parent_id.is_empty() {
+                        if store::units::has_root(tx.conn())? {
+                            return Err(ApiError::failed_precondition(
+                                "ROOT_EXISTS",
+                                "the tree has its root already",
+                            )
                             .with_violation("org_unit.parent_id", "is required: the root exists"));
-                    }
-                    None
-                } else {
-                    let parent = store::units::require(tx.conn(), &unit.parent_id, "org_unit.parent_id")?;
-                    if parent.is_closed() {
-                        return Err(ApiError::failed_precondition("PARENT_UNIT_CLOSED", "the parent unit is closed")
+                        }
+                        None
+                    } else {
+                        let parent = store::units::require(tx.conn(), &unit.parent_id, "org_unit.parent_id")?;
+                        if parent.is_closed() {
+                            return Err(ApiError::failed_precondition(
+                                "PARENT_UNIT_CLOSED",
+                                "the parent unit is closed",
+                            )
                             .with_violation("org_unit.parent_id", "the unit is closed"));
-                    }
-                    Some(parent)
-                };
-                let parent_kind = match &parent {
-                    Some(p) => store::units::kind(tx.conn(), &p.kind)?,
-                    None => None,
-                };
-                check_placement(&kind, parent_kind.as_ref()).map_err(|e| {
-                    ApiError::failed_precondition(e.reason(), e.message()).with_violation("org_unit.kind", e.message())
-                })?;
-                let row = store::units::insert(tx.conn(), parent.as_ref(), &unit.code, &name, &kind.code)?;
-                events::unit_created(tx, &row)?;
-                tx.set_object("org_unit", &row.id);
-                Ok(convert::unit_to(&row))
-            })
+                        }
+                        Some(parent)
+                    };
+                    let parent_kind = match &parent {
+                        Some(p) => store::units::kind(tx.conn(), &p.kind)?,
+                        None => None,
+                    };
+                    check_placement(&kind, parent_kind.as_ref()).map_err(|e| {
+                        ApiError::failed_precondition(e.reason(), e.message())
+                            .with_violation("org_unit.kind", e.message())
+                    })?;
+                    let row =
+                        store::units::insert(tx.conn(), parent.as_ref(), &unit.code, &name, &kind.code)?;
+                    events::unit_created(tx, &row)?;
+                    tx.set_object("org_unit", &row.id);
+                    Ok(convert::unit_to(&row))
+                },
+            )
             .await
             .map_err(status)?;
         Ok(Response::new(pb::CreateOrgUnitResponse { org_unit: Some(response) }))
     }
 
-    async fn get_org_unit(&self, request: Request<pb::GetOrgUnitRequest>) -> Result<Response<pb::GetOrgUnitResponse>, Status> {
+    async fn get_org_unit(
+        &self,
+        request: Request<pb::GetOrgUnitRequest>,
+    ) -> Result<Response<pb::GetOrgUnitResponse>, Status> {
         let id = require_id("id", &request.get_ref().id).map_err(status)?;
         let unit = self.db.run(move |conn| store::units::require(conn, &id, "id")).await.map_err(status)?;
         Ok(Response::new(pb::GetOrgUnitResponse { org_unit: Some(convert::unit_to(&unit)) }))
@@ -291,7 +332,9 @@ impl DirectoryService for DirectoryApi {
                 _ => Err(()),
             })
             .transpose()
-            .map_err(|()| status(ApiError::invalid_argument("INVALID_PAGE_TOKEN", "page_token is not valid")))?;
+            .map_err(|()| {
+                status(ApiError::invalid_argument("INVALID_PAGE_TOKEN", "page_token is not valid"))
+            })?;
         let (units, total) = self
             .db
             .run(move |conn| {
@@ -304,14 +347,16 @@ impl DirectoryService for DirectoryApi {
                     store::units::require(conn, &request.parent_id, "parent_id")?;
                     filter.parent_id = Some(request.parent_id.clone());
                 } else if !request.ancestor_id.is_empty() {
-                    filter.below_path = Some(store::units::require(conn, &request.ancestor_id, "ancestor_id")?.path);
+                    filter.below_path =
+                        Some(store::units::require(conn, &request.ancestor_id, "ancestor_id")?.path);
                 }
                 store::units::list(conn, &filter, after, size + 1)
             })
             .await
             .map_err(status)?;
-        let (page, next_page_token) =
-            paging::finish_page(units, size, &filters, |u: &UnitRow| vec![u.depth.to_string(), u.code.clone()]);
+        let (page, next_page_token) = paging::finish_page(units, size, &filters, |u: &UnitRow| {
+            vec![u.depth.to_string(), u.code.clone()]
+        });
         Ok(Response::new(pb::ListOrgUnitsResponse {
             org_units: page.iter().map(convert::unit_to).collect(),
             next_page_token,
@@ -319,36 +364,54 @@ impl DirectoryService for DirectoryApi {
         }))
     }
 
-    async fn rename_org_unit(&self, request: Request<pb::RenameOrgUnitRequest>) -> Result<Response<pb::RenameOrgUnitResponse>, Status> {
+    async fn rename_org_unit(
+        &self,
+        request: Request<pb::RenameOrgUnitRequest>,
+    ) -> Result<Response<pb::RenameOrgUnitResponse>, Status> {
         let ctx = CallContext::from_metadata(request.metadata());
         let request = request.into_inner();
         let id = require_id("id", &request.id).map_err(status)?;
         let name = rules::normalize_name(&request.name).map_err(|d| {
-            status(ApiError::invalid_argument("INVALID_ORG_UNIT", "the name is not valid").with_violation("name", d))
+            status(
+                ApiError::invalid_argument("INVALID_ORG_UNIT", "the name is not valid")
+                    .with_violation("name", d),
+            )
         })?;
         let expected = request.expected_version;
         let response = self
             .db
-            .mutate(ctx, "/cadre.directory.v1.DirectoryService/RenameOrgUnit", &request.request_id, &request, move |tx| {
-                let unit = store::units::require(tx.conn(), &id, "id")?;
-                check_version(expected, unit.version)?;
-                if unit.is_closed() {
-                    return Err(ApiError::failed_precondition("ORG_UNIT_CLOSED", "a closed unit is not renamed"));
-                }
-                tx.set_object("org_unit", &unit.id);
-                if unit.name == name {
-                    return Ok(convert::unit_to(&unit));
-                }
-                let renamed = store::units::rename(tx.conn(), &unit, &name)?;
-                events::unit_renamed(tx, &renamed, &unit.name)?;
-                Ok(convert::unit_to(&renamed))
-            })
+            .mutate(
+                ctx,
+                "/cadre.directory.v1.DirectoryService/RenameOrgUnit",
+                &request.request_id,
+                &request,
+                move |tx| {
+                    let unit = store::units::require(tx.conn(), &id, "id")?;
+                    check_version(expected, unit.version)?;
+                    if unit.is_closed() {
+                        return Err(ApiError::failed_precondition(
+                            "ORG_UNIT_CLOSED",
+                            "a closed unit is not renamed",
+                        ));
+                    }
+                    tx.set_object("org_unit", &unit.id);
+                    if unit.name == name {
+                        return Ok(convert::unit_to(&unit));
+                    }
+                    let renamed = store::units::rename(tx.conn(), &unit, &name)?;
+                    events::unit_renamed(tx, &renamed, &unit.name)?;
+                    Ok(convert::unit_to(&renamed))
+                },
+            )
             .await
             .map_err(status)?;
         Ok(Response::new(pb::RenameOrgUnitResponse { org_unit: Some(response) }))
     }
 
-    async fn move_org_unit(&self, request: Request<pb::MoveOrgUnitRequest>) -> Result<Response<pb::MoveOrgUnitResponse>, Status> {
+    async fn move_org_unit(
+        &self,
+        request: Request<pb::MoveOrgUnitRequest>,
+    ) -> Result<Response<pb::MoveOrgUnitResponse>, Status> {
         let ctx = CallContext::from_metadata(request.metadata());
         let request = request.into_inner();
         let id = require_id("id", &request.id).map_err(status)?;
@@ -356,36 +419,46 @@ impl DirectoryService for DirectoryApi {
         let expected = request.expected_version;
         let response = self
             .db
-            .mutate(ctx, "/cadre.directory.v1.DirectoryService/MoveOrgUnit", &request.request_id, &request, move |tx| {
-                let unit = store::units::require(tx.conn(), &id, "id")?;
-                check_version(expected, unit.version)?;
-                let parent = store::units::require(tx.conn(), &new_parent_id, "new_parent_id")?;
-                let tree_error = |e: rules::TreeError| {
-                    ApiError::failed_precondition(e.reason(), e.message()).with_violation("new_parent_id", e.message())
-                };
-                check_move(&unit.path, unit.parent_id.is_none(), &parent.path).map_err(tree_error)?;
-                if parent.is_closed() || unit.is_closed() {
-                    return Err(tree_error(rules::TreeError::ParentClosed));
-                }
-                let kind = store::units::kind(tx.conn(), &unit.kind)?;
-                let parent_kind = store::units::kind(tx.conn(), &parent.kind)?;
-                if let Some(kind) = &kind {
-                    check_placement(kind, parent_kind.as_ref()).map_err(tree_error)?;
-                }
-                tx.set_object("org_unit", &unit.id);
-                if unit.parent_id.as_deref() == Some(parent.id.as_str()) {
-                    return Ok(convert::unit_to(&unit));
-                }
-                let moved = store::units::move_under(tx.conn(), &unit, &parent)?;
-                events::unit_moved(tx, &moved, unit.parent_id.as_deref().unwrap_or_default())?;
-                Ok(convert::unit_to(&moved))
-            })
+            .mutate(
+                ctx,
+                "/cadre.directory.v1.DirectoryService/MoveOrgUnit",
+                &request.request_id,
+                &request,
+                move |tx| {
+                    let unit = store::units::require(tx.conn(), &id, "id")?;
+                    check_version(expected, unit.version)?;
+                    let parent = store::units::require(tx.conn(), &new_parent_id, "new_parent_id")?;
+                    let tree_error = |e: rules::TreeError| {
+                        ApiError::failed_precondition(e.reason(), e.message())
+                            .with_violation("new_parent_id", e.message())
+                    };
+                    check_move(&unit.path, unit.parent_id.is_none(), &parent.path).map_err(tree_error)?;
+                    if parent.is_closed() || unit.is_closed() {
+                        return Err(tree_error(rules::TreeError::ParentClosed));
+                    }
+                    let kind = store::units::kind(tx.conn(), &unit.kind)?;
+                    let parent_kind = store::units::kind(tx.conn(), &parent.kind)?;
+                    if let Some(kind) = &kind {
+                        check_placement(kind, parent_kind.as_ref()).map_err(tree_error)?;
+                    }
+                    tx.set_object("org_unit", &unit.id);
+                    if unit.parent_id.as_deref() == Some(parent.id.as_str()) {
+                        return Ok(convert::unit_to(&unit));
+                    }
+                    let moved = store::units::move_under(tx.conn(), &unit, &parent)?;
+                    events::unit_moved(tx, &moved, unit.parent_id.as_deref().unwrap_or_default())?;
+                    Ok(convert::unit_to(&moved))
+                },
+            )
             .await
             .map_err(status)?;
         Ok(Response::new(pb::MoveOrgUnitResponse { org_unit: Some(response) }))
     }
 
-    async fn close_org_unit(&self, request: Request<pb::CloseOrgUnitRequest>) -> Result<Response<pb::CloseOrgUnitResponse>, Status> {
+    async fn close_org_unit(
+        &self,
+        request: Request<pb::CloseOrgUnitRequest>,
+    ) -> Result<Response<pb::CloseOrgUnitResponse>, Status> {
         let ctx = CallContext::from_metadata(request.metadata());
         let request = request.into_inner();
         let id = require_id("id", &request.id).map_err(status)?;
@@ -398,33 +471,42 @@ impl DirectoryService for DirectoryApi {
         }
         let response = self
             .db
-            .mutate(ctx, "/cadre.directory.v1.DirectoryService/CloseOrgUnit", &request.request_id, &request, move |tx| {
-                let unit = store::units::require(tx.conn(), &id, "id")?;
-                tx.set_object("org_unit", &unit.id);
-                if unit.is_closed() {
-                    return Ok(convert::unit_to(&unit));
-                }
-                if unit.parent_id.is_none() {
-                    return Err(ApiError::failed_precondition("ROOT_UNIT_PERMANENT", "the district root cannot close"));
-                }
-                let children = store::units::open_children(tx.conn(), &unit.id)?;
-                if children > 0 {
-                    return Err(ApiError::failed_precondition(
-                        "UNIT_HAS_OPEN_CHILDREN",
-                        format!("{children} open units are under it: close or move them first"),
-                    ));
-                }
-                let staff = store::units::cadres_in_post(tx.conn(), &unit.id)?;
-                if staff > 0 {
-                    return Err(ApiError::failed_precondition(
-                        "UNIT_HAS_CADRES",
-                        format!("{staff} cadres in post are employed there: transfer them first"),
-                    ));
-                }
-                let closed = store::units::close(tx.conn(), &unit, &reason)?;
-                events::unit_closed(tx, &closed, &reason)?;
-                Ok(convert::unit_to(&closed))
-            })
+            .mutate(
+                ctx,
+                "/cadre.directory.v1.DirectoryService/CloseOrgUnit",
+                &request.request_id,
+                &request,
+                move |tx| {
+                    let unit = store::units::require(tx.conn(), &id, "id")?;
+                    tx.set_object("org_unit", &unit.id);
+                    if unit.is_closed() {
+                        return Ok(convert::unit_to(&unit));
+                    }
+                    if unit.parent_id.is_none() {
+                        return Err(ApiError::failed_precondition(
+                            "ROOT_UNIT_PERMANENT",
+                            "the district root cannot close",
+                        ));
+                    }
+                    let children = store::units::open_children(tx.conn(), &unit.id)?;
+                    if children > 0 {
+                        return Err(ApiError::failed_precondition(
+                            "UNIT_HAS_OPEN_CHILDREN",
+                            format!("{children} open units are under it: close or move them first"),
+                        ));
+                    }
+                    let staff = store::units::cadres_in_post(tx.conn(), &unit.id)?;
+                    if staff > 0 {
+                        return Err(ApiError::failed_precondition(
+                            "UNIT_HAS_CADRES",
+                            format!("{staff} cadres in post are employed there: transfer them first"),
+                        ));
+                    }
+                    let closed = store::units::close(tx.conn(), &unit, &reason)?;
+                    events::unit_closed(tx, &closed, &reason)?;
+                    Ok(convert::unit_to(&closed))
+                },
+            )
             .await
             .map_err(status)?;
         Ok(Response::new(pb::CloseOrgUnitResponse { org_unit: Some(response) }))
@@ -444,66 +526,92 @@ impl DirectoryService for DirectoryApi {
             })
             .await
             .map_err(status)?;
-        Ok(Response::new(pb::GetLeadershipTeamResponse { leadership_team: Some(pb::LeadershipTeam {
-            org_unit: Some(convert::unit_to(&unit)),
-            members: members
-                .iter()
-                .map(|c| pb::LeadershipTeamMember {
-                    cadre_id: c.id.clone(),
-                    name: c.data.name.clone(),
-                    post_title: c.data.post.title.clone(),
-                    post_level: c.data.post.level.number(),
-                    is_principal: c.data.post.is_principal,
-                })
-                .collect(),
-        }) }))
+        Ok(Response::new(pb::GetLeadershipTeamResponse {
+            leadership_team: Some(pb::LeadershipTeam {
+                org_unit: Some(convert::unit_to(&unit)),
+                members: members
+                    .iter()
+                    .map(|c| pb::LeadershipTeamMember {
+                        cadre_id: c.id.clone(),
+                        name: c.data.name.clone(),
+                        post_title: c.data.post.title.clone(),
+                        post_level: c.data.post.level.number(),
+                        is_principal: c.data.post.is_principal,
+                    })
+                    .collect(),
+            }),
+        }))
     }
 
-    async fn create_cadre(&self, request: Request<pb::CreateCadreRequest>) -> Result<Response<pb::CreateCadreResponse>, Status> {
+    async fn create_cadre(
+        &self,
+        request: Request<pb::CreateCadreRequest>,
+    ) -> Result<Response<pb::CreateCadreResponse>, Status> {
         let ctx = CallContext::from_metadata(request.metadata());
         let request = request.into_inner();
         let Some(cadre) = &request.cadre else {
-            return Err(status(ApiError::invalid_argument("INVALID_CADRE", "cadre is required").with_violation("cadre", "is required")));
+            return Err(status(
+                ApiError::invalid_argument("INVALID_CADRE", "cadre is required")
+                    .with_violation("cadre", "is required"),
+            ));
         };
         let data = convert::cadre_data_from(cadre, "cadre.")
             .map_err(|p| status(invalid("INVALID_CADRE", "the cadre record is not valid", p)))?;
         let response = self
             .db
-            .mutate(ctx, "/cadre.directory.v1.DirectoryService/CreateCadre", &request.request_id, &request, move |tx| {
-                let today = clock::today();
-                let policy = fact_policy(tx.conn(), today)?;
-                data.check(&policy, today).map_err(|p| {
-                    let p = p.into_iter().map(|(f, d)| (format!("cadre.{f}"), d)).collect();
-                    invalid("INVALID_CADRE", "the cadre record is not valid", p)
-                })?;
-                check_cadre_units(tx.conn(), &data.employing_unit_id, &data.managing_unit_id)?;
-                let actor = tx.ctx().actor.clone();
-                let cadre = store::cadres::insert(tx.conn(), data, &actor, "CREATED")?;
-                events::cadre_created(tx, &cadre)?;
-                tx.set_object("cadre", &cadre.id);
-                cadre_out(tx.conn(), &cadre, false)
-            })
+            .mutate(
+                ctx,
+                "/cadre.directory.v1.DirectoryService/CreateCadre",
+                &request.request_id,
+                &request,
+                move |tx| {
+                    let today = clock::today();
+                    let policy = fact_policy(tx.conn(), today)?;
+                    data.check(&policy, today).map_err(|p| {
+                        let p = p.into_iter().map(|(f, d)| (format!("cadre.{f}"), d)).collect();
+                        invalid("INVALID_CADRE", "the cadre record is not valid", p)
+                    })?;
+                    check_cadre_units(tx.conn(), &data.employing_unit_id, &data.managing_unit_id)?;
+                    let actor = tx.ctx().actor.clone();
+                    let cadre = store::cadres::insert(tx.conn(), data, &actor, "CREATED")?;
+                    events::cadre_created(tx, &cadre)?;
+                    tx.set_object("cadre", &cadre.id);
+                    cadre_out(tx.conn(), &cadre, false)
+                },
+            )
             .await
             .map_err(status)?;
         Ok(Response::new(pb::CreateCadreResponse { cadre: Some(response) }))
     }
 
-    async fn get_cadre(&self, request: Request<pb::GetCadreRequest>) -> Result<Response<pb::GetCadreResponse>, Status> {
+    async fn get_cadre(
+        &self,
+        request: Request<pb::GetCadreRequest>,
+    ) -> Result<Response<pb::GetCadreResponse>, Status> {
         let ctx = CallContext::from_metadata(request.metadata());
         let id = require_id("id", &request.get_ref().id).map_err(status)?;
         // The full citizen id is sensitive personal data: the read itself is audited.
         let cadre = self
             .db
-            .audited_read(ctx, "/cadre.directory.v1.DirectoryService/GetCadre", "cadre", id.clone(), move |conn| {
-                let cadre = store::cadres::require(conn, &id, "id")?;
-                cadre_out(conn, &cadre, true)
-            })
+            .audited_read(
+                ctx,
+                "/cadre.directory.v1.DirectoryService/GetCadre",
+                "cadre",
+                id.clone(),
+                move |conn| {
+                    let cadre = store::cadres::require(conn, &id, "id")?;
+                    cadre_out(conn, &cadre, true)
+                },
+            )
             .await
             .map_err(status)?;
         Ok(Response::new(pb::GetCadreResponse { cadre: Some(cadre) }))
     }
 
-    async fn update_cadre(&self, request: Request<pb::UpdateCadreRequest>) -> Result<Response<pb::UpdateCadreResponse>, Status> {
+    async fn update_cadre(
+        &self,
+        request: Request<pb::UpdateCadreRequest>,
+    ) -> Result<Response<pb::UpdateCadreResponse>, Status> {
         let ctx = CallContext::from_metadata(request.metadata());
         let request = request.into_inner();
         let incoming = request.cadre.clone().unwrap_or_default();
@@ -512,31 +620,37 @@ impl DirectoryService for DirectoryApi {
         let expected = request.expected_version;
         let response = self
             .db
-            .mutate(ctx, "/cadre.directory.v1.DirectoryService/UpdateCadre", &request.request_id, &request, move |tx| {
-                let current = store::cadres::require(tx.conn(), &id, "cadre.id")?;
-                check_version(expected, current.version)?;
-                let mut merged = convert::cadre_to(&current, true, &[]);
-                overlay_cadre(&mut merged, &incoming, &paths);
-                let data = convert::cadre_data_from(&merged, "cadre.")
-                    .map_err(|p| invalid("INVALID_CADRE", "the updated record is not valid", p))?;
-                let today = clock::today();
-                let policy = fact_policy(tx.conn(), today)?;
-                data.check(&policy, today).map_err(|p| {
-                    let p = p.into_iter().map(|(f, d)| (format!("cadre.{f}"), d)).collect();
-                    invalid("INVALID_CADRE", "the updated record is not valid", p)
-                })?;
-                check_cadre_units(tx.conn(), &data.employing_unit_id, &data.managing_unit_id)?;
-                let moved_unit = data.employing_unit_id != current.data.employing_unit_id
-                    || data.managing_unit_id != current.data.managing_unit_id;
-                let actor = tx.ctx().actor.clone();
-                let kind = if moved_unit { "TRANSFERRED" } else { "UPDATED" };
-                let (updated, changed) = store::cadres::update(tx.conn(), &current, data, &actor, kind)?;
-                if !changed.is_empty() {
-                    events::cadre_changed(tx, &current, &updated, &changed)?;
-                }
-                tx.set_object("cadre", &updated.id);
-                cadre_out(tx.conn(), &updated, false)
-            })
+            .mutate(
+                ctx,
+                "/cadre.directory.v1.DirectoryService/UpdateCadre",
+                &request.request_id,
+                &request,
+                move |tx| {
+                    let current = store::cadres::require(tx.conn(), &id, "cadre.id")?;
+                    check_version(expected, current.version)?;
+                    let mut merged = convert::cadre_to(&current, true, &[]);
+                    overlay_cadre(&mut merged, &incoming, &paths);
+                    let data = convert::cadre_data_from(&merged, "cadre.")
+                        .map_err(|p| invalid("INVALID_CADRE", "the updated record is not valid", p))?;
+                    let today = clock::today();
+                    let policy = fact_policy(tx.conn(), today)?;
+                    data.check(&policy, today).map_err(|p| {
+                        let p = p.into_iter().map(|(f, d)| (format!("cadre.{f}"), d)).collect();
+                        invalid("INVALID_CADRE", "the updated record is not valid", p)
+                    })?;
+                    check_cadre_units(tx.conn(), &data.employing_unit_id, &data.managing_unit_id)?;
+                    let moved_unit = data.employing_unit_id != current.data.employing_unit_id
+                        || data.managing_unit_id != current.data.managing_unit_id;
+                    let actor = tx.ctx().actor.clone();
+                    let kind = if moved_unit { "TRANSFERRED" } else { "UPDATED" };
+                    let (updated, changed) = store::cadres::update(tx.conn(), &current, data, &actor, kind)?;
+                    if !changed.is_empty() {
+                        events::cadre_changed(tx, &current, &updated, &changed)?;
+                    }
+                    tx.set_object("cadre", &updated.id);
+                    cadre_out(tx.conn(), &updated, false)
+                },
+            )
             .await
             .map_err(status)?;
         Ok(Response::new(pb::UpdateCadreResponse { cadre: Some(response) }))
@@ -552,7 +666,8 @@ impl DirectoryService for DirectoryApi {
         let name_query = request.name_query.trim().to_owned();
         violations.require(name_query.chars().count() <= 50, "name_query", "at most 50 characters");
         let rank = optional_code(request.rank, "rank", RankGrade::from_number, &mut violations);
-        let post_level = optional_code(request.post_level, "post_level", PostLevel::from_number, &mut violations);
+        let post_level =
+            optional_code(request.post_level, "post_level", PostLevel::from_number, &mut violations);
         let cadre_status = optional_code(request.status, "status", CadreStatus::from_number, &mut violations);
         violations.finish("INVALID_SEARCH", "the search is not valid").map_err(status)?;
         let filters = paging::filter_fingerprint(&[
@@ -584,7 +699,8 @@ impl DirectoryService for DirectoryApi {
                     team_members_only: request.team_members_only,
                 };
                 let (cadres, total) = store::cadres::search(conn, &filter, after, size + 1)?;
-                let (page, token) = paging::finish_page(cadres, size, &filters, |c: &Cadre| vec![c.id.clone()]);
+                let (page, token) =
+                    paging::finish_page(cadres, size, &filters, |c: &Cadre| vec![c.id.clone()]);
                 let page = page.iter().map(|c| cadre_out(conn, c, false)).collect::<Result<Vec<_>, _>>()?;
                 Ok((page, token, total))
             })
@@ -610,7 +726,9 @@ impl DirectoryService for DirectoryApi {
             .and_then(|key| key.into_iter().next())
             .map(|v| v.parse::<i64>())
             .transpose()
-            .map_err(|_| status(ApiError::invalid_argument("INVALID_PAGE_TOKEN", "page_token is not valid")))?;
+            .map_err(|_| {
+                status(ApiError::invalid_argument("INVALID_PAGE_TOKEN", "page_token is not valid"))
+            })?;
         let changes = self
             .db
             .run(move |conn| {
@@ -619,8 +737,12 @@ impl DirectoryService for DirectoryApi {
             })
             .await
             .map_err(status)?;
-        let (page, next_page_token) = paging::finish_page(changes, size, &filters, |c| vec![c.version.to_string()]);
-        Ok(Response::new(pb::ListCadreChangesResponse { changes: page.iter().map(convert::change_to).collect(), next_page_token }))
+        let (page, next_page_token) =
+            paging::finish_page(changes, size, &filters, |c| vec![c.version.to_string()]);
+        Ok(Response::new(pb::ListCadreChangesResponse {
+            changes: page.iter().map(convert::change_to).collect(),
+            next_page_token,
+        }))
     }
 
     async fn import_cadres(
@@ -645,39 +767,62 @@ impl DirectoryService for DirectoryApi {
         Ok(Response::new(report))
     }
 
-    async fn create_account(&self, request: Request<pb::CreateAccountRequest>) -> Result<Response<pb::CreateAccountResponse>, Status> {
+    async fn create_account(
+        &self,
+        request: Request<pb::CreateAccountRequest>,
+    ) -> Result<Response<pb::CreateAccountResponse>, Status> {
         let ctx = CallContext::from_metadata(request.metadata());
         let request = request.into_inner();
         let Some(account) = &request.account else {
-            return Err(status(ApiError::invalid_argument("INVALID_ACCOUNT", "account is required").with_violation("account", "is required")));
+            return Err(status(
+                ApiError::invalid_argument("INVALID_ACCOUNT", "account is required")
+                    .with_violation("account", "is required"),
+            ));
         };
         let account = convert::account_fields_from(account, "account.")
             .map_err(|p| status(invalid("INVALID_ACCOUNT", "the account is not valid", p)))?;
         let response = self
             .db
-            .mutate(ctx, "/cadre.directory.v1.DirectoryService/CreateAccount", &request.request_id, &request, move |tx| {
-                check_account_refs(tx.conn(), &account)?;
-                let account = store::accounts::insert(tx.conn(), account)?;
-                tx.set_object("account", &account.id);
-                Ok(convert::account_to(&account))
-            })
+            .mutate(
+                ctx,
+                "/cadre.directory.v1.DirectoryService/CreateAccount",
+                &request.request_id,
+                &request,
+                move |tx| {
+                    check_account_refs(tx.conn(), &account)?;
+                    let account = store::accounts::insert(tx.conn(), account)?;
+                    tx.set_object("account", &account.id);
+                    Ok(convert::account_to(&account))
+                },
+            )
             .await
             .map_err(status)?;
         Ok(Response::new(pb::CreateAccountResponse { account: Some(response) }))
     }
 
-    async fn get_account(&self, request: Request<pb::GetAccountRequest>) -> Result<Response<pb::GetAccountResponse>, Status> {
+    async fn get_account(
+        &self,
+        request: Request<pb::GetAccountRequest>,
+    ) -> Result<Response<pb::GetAccountResponse>, Status> {
         let id = require_id("id", &request.get_ref().id).map_err(status)?;
         let account = self
             .db
             .run(move |conn| store::accounts::find(conn, AccountKey::Id(&id)))
             .await
             .map_err(status)?
-            .ok_or_else(|| status(ApiError::not_found("ACCOUNT_NOT_FOUND", "no such account").with_violation("id", "no such account")))?;
+            .ok_or_else(|| {
+                status(
+                    ApiError::not_found("ACCOUNT_NOT_FOUND", "no such account")
+                        .with_violation("id", "no such account"),
+                )
+            })?;
         Ok(Response::new(pb::GetAccountResponse { account: Some(convert::account_to(&account)) }))
     }
 
-    async fn update_account(&self, request: Request<pb::UpdateAccountRequest>) -> Result<Response<pb::UpdateAccountResponse>, Status> {
+    async fn update_account(
+        &self,
+        request: Request<pb::UpdateAccountRequest>,
+    ) -> Result<Response<pb::UpdateAccountResponse>, Status> {
         let ctx = CallContext::from_metadata(request.metadata());
         let request = request.into_inner();
         let incoming = request.account.clone().unwrap_or_default();
@@ -686,21 +831,29 @@ impl DirectoryService for DirectoryApi {
         let expected = request.expected_version;
         let response = self
             .db
-            .mutate(ctx, "/cadre.directory.v1.DirectoryService/UpdateAccount", &request.request_id, &request, move |tx| {
-                let current = store::accounts::find(tx.conn(), AccountKey::Id(&id))?.ok_or_else(|| {
-                    ApiError::not_found("ACCOUNT_NOT_FOUND", "no such account").with_violation("account.id", "no such account")
-                })?;
-                check_version(expected, current.version)?;
-                let mut merged = convert::account_to(&current);
-                overlay_account(&mut merged, &incoming, &paths);
-                let mut account = convert::account_fields_from(&merged, "account.")
-                    .map_err(|p| invalid("INVALID_ACCOUNT", "the updated account is not valid", p))?;
-                check_account_refs(tx.conn(), &account)?;
-                account.created_at = current.created_at;
-                let account = store::accounts::update(tx.conn(), account, current.version)?;
-                tx.set_object("account", &account.id);
-                Ok(convert::account_to(&account))
-            })
+            .mutate(
+                ctx,
+                "/cadre.directory.v1.DirectoryService/UpdateAccount",
+                &request.request_id,
+                &request,
+                move |tx| {
+                    let current =
+                        store::accounts::find(tx.conn(), AccountKey::Id(&id))?.ok_or_else(|| {
+                            ApiError::not_found("ACCOUNT_NOT_FOUND", "no such account")
+                                .with_violation("account.id", "no such account")
+                        })?;
+                    check_version(expected, current.version)?;
+                    let mut merged = convert::account_to(&current);
+                    overlay_account(&mut merged, &incoming, &paths);
+                    let mut account = convert::account_fields_from(&merged, "account.")
+                        .map_err(|p| invalid("INVALID_ACCOUNT", "the updated account is not valid", p))?;
+                    check_account_refs(tx.conn(), &account)?;
+                    account.created_at = current.created_at;
+                    let account = store::accounts::update(tx.conn(), account, current.version)?;
+                    tx.set_object("account", &account.id);
+                    Ok(convert::account_to(&account))
+                },
+            )
             .await
             .map_err(status)?;
         Ok(Response::new(pb::UpdateAccountResponse { account: Some(response) }))
@@ -715,14 +868,27 @@ impl DirectoryService for DirectoryApi {
         let role = match request.role {
             0 => None,
             n => Some(Role::from_number(n).ok_or_else(|| {
-                status(ApiError::invalid_argument("INVALID_ROLE", "unknown role").with_violation("role", "is not a known role"))
+                status(
+                    ApiError::invalid_argument("INVALID_ROLE", "unknown role")
+                        .with_violation("role", "is not a known role"),
+                )
             })?),
         };
         let filters = paging::filter_fingerprint(&[&request.role.to_string()]);
-        let after = paging::decode_token(&request.page_token, &filters).map_err(status)?.and_then(|k| k.into_iter().next());
-        let accounts = self.db.run(move |conn| store::accounts::list(conn, role, after, size + 1)).await.map_err(status)?;
-        let (page, next_page_token) = paging::finish_page(accounts, size, &filters, |a: &Account| vec![a.username.clone()]);
-        Ok(Response::new(pb::ListAccountsResponse { accounts: page.iter().map(convert::account_to).collect(), next_page_token }))
+        let after = paging::decode_token(&request.page_token, &filters)
+            .map_err(status)?
+            .and_then(|k| k.into_iter().next());
+        let accounts = self
+            .db
+            .run(move |conn| store::accounts::list(conn, role, after, size + 1))
+            .await
+            .map_err(status)?;
+        let (page, next_page_token) =
+            paging::finish_page(accounts, size, &filters, |a: &Account| vec![a.username.clone()]);
+        Ok(Response::new(pb::ListAccountsResponse {
+            accounts: page.iter().map(convert::account_to).collect(),
+            next_page_token,
+        }))
     }
 
     async fn resolve_principal(
@@ -739,7 +905,11 @@ impl DirectoryService for DirectoryApi {
         };
         let value = require_id(field, &value).or_else(|e| {
             // External subjects may be longer than ids.
-            if field == "external_subject" && !value.trim().is_empty() && value.len() <= 255 { Ok(value.trim().to_owned()) } else { Err(e) }
+            if field == "external_subject" && !value.trim().is_empty() && value.len() <= 255 {
+                Ok(value.trim().to_owned())
+            } else {
+                Err(e)
+            }
         });
         let value = value.map_err(status)?;
         let principal = self
@@ -751,13 +921,16 @@ impl DirectoryService for DirectoryApi {
                     _ => AccountKey::ExternalSubject(&value),
                 };
                 let account = store::accounts::find(conn, key)?.ok_or_else(|| {
-                    ApiError::not_found("ACCOUNT_NOT_FOUND", "no account for this subject").with_violation(field, "no such account")
+                    ApiError::not_found("ACCOUNT_NOT_FOUND", "no account for this subject")
+                        .with_violation(field, "no such account")
                 })?;
                 if account.state != AccountState::Active {
                     return Err(ApiError::failed_precondition("ACCOUNT_DISABLED", "the account is disabled"));
                 }
                 let scope_unit_path = match &account.scope_unit_id {
-                    Some(unit_id) => rules::path_ids(&store::units::require(conn, unit_id, "scope_unit_id")?.path),
+                    Some(unit_id) => {
+                        rules::path_ids(&store::units::require(conn, unit_id, "scope_unit_id")?.path)
+                    }
                     None => Vec::new(),
                 };
                 Ok(pb::Principal {
@@ -776,4 +949,3 @@ impl DirectoryService for DirectoryApi {
         Ok(Response::new(pb::ResolvePrincipalResponse { principal: Some(principal) }))
     }
 }
-

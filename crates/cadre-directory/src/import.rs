@@ -89,7 +89,9 @@ fn apply_chunk(
             Ok(RowOutcome::Created) => report.created += 1,
             Ok(RowOutcome::Updated) => report.updated += 1,
             Ok(RowOutcome::Unchanged) => report.unchanged += 1,
-            Err(error) if error.code() == tonic::Code::Unavailable || error.code() == tonic::Code::Internal => {
+            Err(error)
+                if error.code() == tonic::Code::Unavailable || error.code() == tonic::Code::Internal =>
+            {
                 return Err(error);
             }
             Err(error) => {
@@ -99,12 +101,18 @@ fn apply_chunk(
                     external_id,
                     reason: error.reason().to_owned(),
                     field_errors: if error.violations().is_empty() {
-                        vec![pb::ImportFieldError { field: String::new(), description: error.message().to_owned() }]
+                        vec![pb::ImportFieldError {
+                            field: String::new(),
+                            description: error.message().to_owned(),
+                        }]
                     } else {
                         error
                             .violations()
                             .iter()
-                            .map(|v| pb::ImportFieldError { field: v.field.clone(), description: v.description.clone() })
+                            .map(|v| pb::ImportFieldError {
+                                field: v.field.clone(),
+                                description: v.description.clone(),
+                            })
                             .collect()
                     },
                 });
@@ -169,13 +177,16 @@ fn apply_row(
         status: record.status,
         ..Default::default()
     };
-    let checked = convert::cadre_data_from(&cadre, "").and_then(|data| data.check(policy, today).map(|_| data));
+    let checked =
+        convert::cadre_data_from(&cadre, "").and_then(|data| data.check(policy, today).map(|_| data));
     let data = match checked {
         Ok(data) if problems.is_empty() => data,
         result => {
             problems.extend(result.err().unwrap_or_default());
             let error = ApiError::invalid_argument("INVALID_ROW", "the row is not valid");
-            return Err(problems.into_iter().fold(error, |e, (field, description)| e.with_violation(field, description)));
+            return Err(problems
+                .into_iter()
+                .fold(error, |e, (field, description)| e.with_violation(field, description)));
         }
     };
 
@@ -188,8 +199,10 @@ fn apply_row(
         }
         Some(current) => {
             // The HR system does not keep work history; an import leaves the recorded history as it is.
-            let data = crate::domain::cadre::CadreData { work_history: current.data.work_history.clone(), ..data };
-            let (updated, changed) = store::cadres::update(tx.conn(), &current, data, &ctx.actor, "IMPORTED")?;
+            let data =
+                crate::domain::cadre::CadreData { work_history: current.data.work_history.clone(), ..data };
+            let (updated, changed) =
+                store::cadres::update(tx.conn(), &current, data, &ctx.actor, "IMPORTED")?;
             if changed.is_empty() {
                 return Ok(RowOutcome::Unchanged);
             }

@@ -8,7 +8,10 @@ use cadre_platform::{
     feed::{self, EventFeed},
     server::{self, ServeContext},
 };
-use cadre_proto::{directory::directory_service_server::DirectoryServiceServer, events::event_feed_service_server::EventFeedServiceServer};
+use cadre_proto::{
+    directory::directory_service_server::DirectoryServiceServer,
+    events::event_feed_service_server::EventFeedServiceServer,
+};
 use tokio::net::TcpListener;
 use tonic::service::Routes;
 
@@ -18,7 +21,8 @@ use crate::{DirectoryApi, demo_seed, store::MIGRATIONS};
 pub const TARGET: &str = "directory";
 
 /// The gRPC services this target serves, by health-check name.
-pub const HEALTH_NAMES: &[&str] = &["cadre.directory.v1.DirectoryService", "cadre.events.v1.EventFeedService"];
+pub const HEALTH_NAMES: &[&str] =
+    &["cadre.directory.v1.DirectoryService", "cadre.events.v1.EventFeedService"];
 
 /// Whether to load the demo district into an empty database (`cadre dev`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -30,7 +34,12 @@ pub enum Seed {
 }
 
 /// Opens the directory's database and serves it on `listener` until shutdown.
-pub async fn serve(config: &Config, listener: TcpListener, ctx: &ServeContext, seed: Seed) -> anyhow::Result<()> {
+pub async fn serve(
+    config: &Config,
+    listener: TcpListener,
+    ctx: &ServeContext,
+    seed: Seed,
+) -> anyhow::Result<()> {
     let url = config.database_url(TARGET, &config.services.directory);
     let db = Db::connect(&url, config.pool_options()).await?;
     let limit = config.server.max_message_bytes;
@@ -51,7 +60,12 @@ pub async fn serve(config: &Config, listener: TcpListener, ctx: &ServeContext, s
         if seed == Seed::DemoDistrict {
             let report = demo_seed::seed_once(&db).await?;
             if report.units > 0 {
-                tracing::info!(units = report.units, cadres = report.cadres, accounts = report.accounts, "demo district seeded");
+                tracing::info!(
+                    units = report.units,
+                    cadres = report.cadres,
+                    accounts = report.accounts,
+                    "demo district seeded"
+                );
             }
         }
         Ok(())

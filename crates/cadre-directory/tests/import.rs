@@ -9,7 +9,9 @@ use harness::{Harness, citizen_id, date};
 
 fn record(n: u16, unit_code: &str) -> pb::HrCadreRecord {
     // A citizen id's sequence has three digits: the birth day moves on every 900 people.
-    let birth = (chrono::NaiveDate::from_ymd_opt(1980, 1, 1).unwrap() + chrono::Days::new(u64::from(n / 900))).to_string();
+    let birth = (chrono::NaiveDate::from_ymd_opt(1980, 1, 1).unwrap()
+        + chrono::Days::new(u64::from(n / 900)))
+    .to_string();
     let birth = birth.as_str();
     pb::HrCadreRecord {
         external_id: format!("HR{n:05}"),
@@ -23,7 +25,11 @@ fn record(n: u16, unit_code: &str) -> pb::HrCadreRecord {
         category: pb::CadreCategory::CivilServant as i32,
         employing_unit_code: unit_code.into(),
         managing_unit_code: String::new(),
-        post: Some(pb::Post { title: "科员".into(), level: pb::PostLevel::None as i32, ..Default::default() }),
+        post: Some(pb::Post {
+            title: "科员".into(),
+            level: pb::PostLevel::None as i32,
+            ..Default::default()
+        }),
         rank: Some(pb::Rank { grade: pb::RankGrade::Staff1 as i32, start_date: Some(date("2010-01-01")) }),
         status: pb::CadreStatus::Active as i32,
     }
@@ -40,29 +46,58 @@ async fn imports_are_idempotent_and_refuse_bad_rows_whole() {
         let mut h = Harness::start(database).await;
         h.small_tree().await;
         // 1 200 rows cross two chunk boundaries; rows 7 and 1 100 are bad in different ways.
-        let mut rows: Vec<_> = (1..=1200).map(|n| record(n, if n % 2 == 0 { "T01" } else { "U01" })).collect();
+        let mut rows: Vec<_> =
+            (1..=1200).map(|n| record(n, if n % 2 == 0 { "T01" } else { "U01" })).collect();
         rows[6].employing_unit_code = "NOPE".into();
         rows[1099].citizen_id.replace_range(17.., "Z");
         let first = import(&mut h, rows.clone()).await;
-        assert_eq!((first.received, first.created, first.updated, first.unchanged, first.rejected), (1200, 1198, 0, 0, 2), "{}", h.backend);
-        assert_eq!(first.errors.iter().map(|e| (e.row, e.external_id.as_str())).collect::<Vec<_>>(), [(7, "HR00007"), (1100, "HR01100")]);
+        assert_eq!(
+            (first.received, first.created, first.updated, first.unchanged, first.rejected),
+            (1200, 1198, 0, 0, 2),
+            "{}",
+            h.backend
+        );
+        assert_eq!(
+            first.errors.iter().map(|e| (e.row, e.external_id.as_str())).collect::<Vec<_>>(),
+            [(7, "HR00007"), (1100, "HR01100")]
+        );
         assert_eq!(first.errors[0].field_errors[0].field, "employing_unit_code");
         assert_eq!(first.errors[1].field_errors[0].field, "citizen_id");
         let events = h.event_count().await;
         let audits = h.audit_records().await;
 
         let again = import(&mut h, rows.clone()).await;
-        assert_eq!((again.created, again.updated, again.unchanged, again.rejected), (0, 0, 1198, 2), "re-importing changes nothing");
+        assert_eq!(
+            (again.created, again.updated, again.unchanged, again.rejected),
+            (0, 0, 1198, 2),
+            "re-importing changes nothing"
+        );
         assert_eq!((h.event_count().await, h.audit_records().await), (events, audits));
 
         rows[0].name = "员工一".into();
         rows[6].employing_unit_code = "T01".into();
         let fixed = import(&mut h, rows).await;
         assert_eq!((fixed.created, fixed.updated, fixed.unchanged, fixed.rejected), (1, 1, 1197, 1));
-        let renamed = h.client.search_cadres(pb::SearchCadresRequest { name_query: "员工一".into(), ..Default::default() }).await.unwrap().into_inner();
+        let renamed = h
+            .client
+            .search_cadres(pb::SearchCadresRequest { name_query: "员工一".into(), ..Default::default() })
+            .await
+            .unwrap()
+            .into_inner();
         assert_eq!(renamed.cadres.len(), 1);
-        let history = h.client.list_cadre_changes(pb::ListCadreChangesRequest { cadre_id: renamed.cadres[0].id.clone(), ..Default::default() }).await.unwrap().into_inner();
-        assert_eq!(history.changes.iter().map(|c| c.kind.as_str()).collect::<Vec<_>>(), ["IMPORTED", "IMPORTED"]);
+        let history = h
+            .client
+            .list_cadre_changes(pb::ListCadreChangesRequest {
+                cadre_id: renamed.cadres[0].id.clone(),
+                ..Default::default()
+            })
+            .await
+            .unwrap()
+            .into_inner();
+        assert_eq!(
+            history.changes.iter().map(|c| c.kind.as_str()).collect::<Vec<_>>(),
+            ["IMPORTED", "IMPORTED"]
+        );
         assert_eq!(history.changes[0].changed_fields, ["name"]);
         h.stop().await;
     }
@@ -74,18 +109,46 @@ async fn the_demo_district_has_the_shape_of_the_speech() {
         let mut h = Harness::start_with(database, Seed::DemoDistrict).await;
         let roots = h.client.list_org_units(pb::ListOrgUnitsRequest::default()).await.unwrap().into_inner();
         let root = &roots.org_units[0];
-        let all = h.client.list_org_units(pb::ListOrgUnitsRequest { ancestor_id: root.id.clone(), page_size: 1000, ..Default::default() }).await.unwrap().into_inner();
+        let all = h
+            .client
+            .list_org_units(pb::ListOrgUnitsRequest {
+                ancestor_id: root.id.clone(),
+                page_size: 1000,
+                ..Default::default()
+            })
+            .await
+            .unwrap()
+            .into_inner();
         let second = all.org_units.iter().filter(|u| u.depth == 1).count();
         let third = all.org_units.iter().filter(|u| u.depth == 2).count();
-        assert_eq!((second, third), (57, 48), "{}: 57 towns, streets and district units; 48 villages and communities", h.backend);
-        let cadres = h.client.search_cadres(pb::SearchCadresRequest { page_size: 1, ..Default::default() }).await.unwrap().into_inner();
+        assert_eq!(
+            (second, third),
+            (57, 48),
+            "{}: 57 towns, streets and district units; 48 villages and communities",
+            h.backend
+        );
+        let cadres = h
+            .client
+            .search_cadres(pb::SearchCadresRequest { page_size: 1, ..Default::default() })
+            .await
+            .unwrap()
+            .into_inner();
         assert!((2900..=3100).contains(&cadres.total_size), "{}", cadres.total_size);
         let t01 = all.org_units.iter().find(|u| u.code == "T01").unwrap();
-        let team = h.client.get_leadership_team(pb::GetLeadershipTeamRequest { org_unit_id: t01.id.clone() }).await.unwrap().into_inner().leadership_team.unwrap();
+        let team = h
+            .client
+            .get_leadership_team(pb::GetLeadershipTeamRequest { org_unit_id: t01.id.clone() })
+            .await
+            .unwrap()
+            .into_inner()
+            .leadership_team
+            .unwrap();
         assert!(team.members.len() >= 6 && team.members[0].is_principal);
         let principal = h
             .client
-            .resolve_principal(pb::ResolvePrincipalRequest { subject: Some(pb::resolve_principal_request::Subject::Username("leader.t01".into())) })
+            .resolve_principal(pb::ResolvePrincipalRequest {
+                subject: Some(pb::resolve_principal_request::Subject::Username("leader.t01".into())),
+            })
             .await
             .unwrap()
             .into_inner()

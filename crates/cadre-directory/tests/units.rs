@@ -13,17 +13,26 @@ async fn the_tree_is_built_listed_and_guarded() {
         let mut h = Harness::start(database).await;
         let tree = h.small_tree().await;
         assert_eq!(tree.root.depth, 0, "{}", h.backend);
-        assert_eq!(tree.village.ancestor_ids, vec![tree.root.id.clone(), tree.town.id.clone(), tree.village.id.clone()]);
+        assert_eq!(
+            tree.village.ancestor_ids,
+            vec![tree.root.id.clone(), tree.town.id.clone(), tree.village.id.clone()]
+        );
 
-        let kinds = h.client.list_unit_kinds(pb::ListUnitKindsRequest {}).await.unwrap().into_inner().unit_kinds;
-        assert_eq!(kinds.iter().map(|k| k.code.as_str()).collect::<Vec<_>>()[..2], ["district", "district_unit"]);
+        let kinds =
+            h.client.list_unit_kinds(pb::ListUnitKindsRequest {}).await.unwrap().into_inner().unit_kinds;
+        assert_eq!(
+            kinds.iter().map(|k| k.code.as_str()).collect::<Vec<_>>()[..2],
+            ["district", "district_unit"]
+        );
 
         // A second root, a kind in the wrong tier, an unknown kind, a taken code, a bad name.
         let err = h.client.create_org_unit(create("", "D001", "另一个区", "district")).await.unwrap_err();
         assert_error(&err, Code::FailedPrecondition, "ROOT_EXISTS", Some("org_unit.parent_id"));
-        let err = h.client.create_org_unit(create(&tree.village.id, "X1", "错位镇", "town")).await.unwrap_err();
+        let err =
+            h.client.create_org_unit(create(&tree.village.id, "X1", "错位镇", "town")).await.unwrap_err();
         assert_error(&err, Code::FailedPrecondition, "UNIT_KIND_NOT_ALLOWED_HERE", Some("org_unit.kind"));
-        let err = h.client.create_org_unit(create(&tree.root.id, "X2", "某单位", "spaceship")).await.unwrap_err();
+        let err =
+            h.client.create_org_unit(create(&tree.root.id, "X2", "某单位", "spaceship")).await.unwrap_err();
         assert_error(&err, Code::InvalidArgument, "UNKNOWN_UNIT_KIND", Some("org_unit.kind"));
         let err = h.client.create_org_unit(create(&tree.root.id, "T01", "重复镇", "town")).await.unwrap_err();
         assert_error(&err, Code::AlreadyExists, "ORG_UNIT_CODE_TAKEN", Some("org_unit.code"));
@@ -36,30 +45,59 @@ async fn the_tree_is_built_listed_and_guarded() {
         // Listing: roots, children, the subtree, by kind, paged.
         let roots = list(&mut h, pb::ListOrgUnitsRequest::default()).await;
         assert_eq!(roots.org_units.len(), 1);
-        let children = list(&mut h, pb::ListOrgUnitsRequest { parent_id: tree.root.id.clone(), ..Default::default() }).await;
+        let children =
+            list(&mut h, pb::ListOrgUnitsRequest { parent_id: tree.root.id.clone(), ..Default::default() })
+                .await;
         assert_eq!(codes(&children), ["T01", "U01"]);
-        let subtree = list(&mut h, pb::ListOrgUnitsRequest { ancestor_id: tree.root.id.clone(), ..Default::default() }).await;
+        let subtree =
+            list(&mut h, pb::ListOrgUnitsRequest { ancestor_id: tree.root.id.clone(), ..Default::default() })
+                .await;
         assert_eq!(codes(&subtree), ["T01", "U01", "T01V01"], "by depth, then code");
         assert_eq!(subtree.total_size, 3);
-        let towns = list(&mut h, pb::ListOrgUnitsRequest { ancestor_id: tree.root.id.clone(), kind: "town".into(), ..Default::default() }).await;
+        let towns = list(
+            &mut h,
+            pb::ListOrgUnitsRequest {
+                ancestor_id: tree.root.id.clone(),
+                kind: "town".into(),
+                ..Default::default()
+            },
+        )
+        .await;
         assert_eq!(codes(&towns), ["T01"]);
-        let first = list(&mut h, pb::ListOrgUnitsRequest { ancestor_id: tree.root.id.clone(), page_size: 2, ..Default::default() }).await;
+        let first = list(
+            &mut h,
+            pb::ListOrgUnitsRequest { ancestor_id: tree.root.id.clone(), page_size: 2, ..Default::default() },
+        )
+        .await;
         assert_eq!(codes(&first), ["T01", "U01"]);
         let second = list(
             &mut h,
-            pb::ListOrgUnitsRequest { ancestor_id: tree.root.id.clone(), page_size: 2, page_token: first.next_page_token.clone(), ..Default::default() },
+            pb::ListOrgUnitsRequest {
+                ancestor_id: tree.root.id.clone(),
+                page_size: 2,
+                page_token: first.next_page_token.clone(),
+                ..Default::default()
+            },
         )
         .await;
         assert_eq!((codes(&second), second.next_page_token.as_str()), (vec!["T01V01".to_owned()], ""));
         let err = h
             .client
-            .list_org_units(pb::ListOrgUnitsRequest { parent_id: tree.root.id.clone(), page_token: first.next_page_token, ..Default::default() })
+            .list_org_units(pb::ListOrgUnitsRequest {
+                parent_id: tree.root.id.clone(),
+                page_token: first.next_page_token,
+                ..Default::default()
+            })
             .await
             .unwrap_err();
         assert_error(&err, Code::InvalidArgument, "INVALID_PAGE_TOKEN", Some("page_token"));
         let err = h
             .client
-            .list_org_units(pb::ListOrgUnitsRequest { parent_id: "a".into(), ancestor_id: "b".into(), ..Default::default() })
+            .list_org_units(pb::ListOrgUnitsRequest {
+                parent_id: "a".into(),
+                ancestor_id: "b".into(),
+                ..Default::default()
+            })
             .await
             .unwrap_err();
         assert_error(&err, Code::InvalidArgument, "CONFLICTING_FILTERS", Some("ancestor_id"));
@@ -81,14 +119,26 @@ async fn renames_moves_and_closes_keep_the_tree_consistent() {
 
         let renamed = h
             .client
-            .rename_org_unit(pb::RenameOrgUnitRequest { request_id: rid(), id: tree.town.id.clone(), name: "城关镇（新）".into(), expected_version: 1 })
+            .rename_org_unit(pb::RenameOrgUnitRequest {
+                request_id: rid(),
+                id: tree.town.id.clone(),
+                name: "城关镇（新）".into(),
+                expected_version: 1,
+            })
             .await
             .unwrap()
-            .into_inner().org_unit.unwrap();
+            .into_inner()
+            .org_unit
+            .unwrap();
         assert_eq!((renamed.name.as_str(), renamed.version), ("城关镇（新）", 2), "{}", h.backend);
         let stale = h
             .client
-            .rename_org_unit(pb::RenameOrgUnitRequest { request_id: rid(), id: tree.town.id.clone(), name: "x".into(), expected_version: 1 })
+            .rename_org_unit(pb::RenameOrgUnitRequest {
+                request_id: rid(),
+                id: tree.town.id.clone(),
+                name: "x".into(),
+                expected_version: 1,
+            })
             .await
             .unwrap_err();
         assert_error(&stale, Code::Aborted, "VERSION_MISMATCH", None);
@@ -97,14 +147,24 @@ async fn renames_moves_and_closes_keep_the_tree_consistent() {
         for target in [&tree.village.id, &tree.town.id] {
             let err = h
                 .client
-                .move_org_unit(pb::MoveOrgUnitRequest { request_id: rid(), id: tree.town.id.clone(), new_parent_id: target.clone(), expected_version: 0 })
+                .move_org_unit(pb::MoveOrgUnitRequest {
+                    request_id: rid(),
+                    id: tree.town.id.clone(),
+                    new_parent_id: target.clone(),
+                    expected_version: 0,
+                })
                 .await
                 .unwrap_err();
             assert_error(&err, Code::FailedPrecondition, "UNIT_MOVE_CYCLE", Some("new_parent_id"));
         }
         let err = h
             .client
-            .move_org_unit(pb::MoveOrgUnitRequest { request_id: rid(), id: tree.root.id.clone(), new_parent_id: town2.id.clone(), expected_version: 0 })
+            .move_org_unit(pb::MoveOrgUnitRequest {
+                request_id: rid(),
+                id: tree.root.id.clone(),
+                new_parent_id: town2.id.clone(),
+                expected_version: 0,
+            })
             .await
             .unwrap_err();
         assert_error(&err, Code::FailedPrecondition, "ROOT_UNIT_IMMOVABLE", None);
@@ -112,10 +172,17 @@ async fn renames_moves_and_closes_keep_the_tree_consistent() {
         // A village moves to another town: its ancestors follow.
         let moved = h
             .client
-            .move_org_unit(pb::MoveOrgUnitRequest { request_id: rid(), id: tree.village.id.clone(), new_parent_id: town2.id.clone(), expected_version: 0 })
+            .move_org_unit(pb::MoveOrgUnitRequest {
+                request_id: rid(),
+                id: tree.village.id.clone(),
+                new_parent_id: town2.id.clone(),
+                expected_version: 0,
+            })
             .await
             .unwrap()
-            .into_inner().org_unit.unwrap();
+            .into_inner()
+            .org_unit
+            .unwrap();
         assert_eq!(moved.parent_id, town2.id);
         assert_eq!(moved.ancestor_ids, vec![tree.root.id.clone(), town2.id.clone(), tree.village.id.clone()]);
         let under_t2 = h
@@ -136,9 +203,17 @@ async fn renames_moves_and_closes_keep_the_tree_consistent() {
         assert_error(&err, Code::FailedPrecondition, "ROOT_UNIT_PERMANENT", None);
         let err = h.client.close_org_unit(close(&tree.bureau.id, " ")).await.unwrap_err();
         assert_error(&err, Code::InvalidArgument, "INVALID_REASON", Some("reason"));
-        let closed = h.client.close_org_unit(close(&tree.bureau.id, "机构改革")).await.unwrap().into_inner().org_unit.unwrap();
+        let closed = h
+            .client
+            .close_org_unit(close(&tree.bureau.id, "机构改革"))
+            .await
+            .unwrap()
+            .into_inner()
+            .org_unit
+            .unwrap();
         assert_eq!(closed.state, pb::OrgUnitState::Closed as i32);
-        let err = h.client.create_org_unit(create(&tree.bureau.id, "X9", "某科", "village")).await.unwrap_err();
+        let err =
+            h.client.create_org_unit(create(&tree.bureau.id, "X9", "某科", "village")).await.unwrap_err();
         assert_error(&err, Code::FailedPrecondition, "PARENT_UNIT_CLOSED", None);
         let open_children = h
             .client
@@ -146,7 +221,10 @@ async fn renames_moves_and_closes_keep_the_tree_consistent() {
             .await
             .unwrap()
             .into_inner();
-        assert!(open_children.org_units.iter().all(|u| u.code != "U01"), "closed units are hidden by default");
+        assert!(
+            open_children.org_units.iter().all(|u| u.code != "U01"),
+            "closed units are hidden by default"
+        );
 
         // Every change is audited and published; refusals wrote nothing.
         assert_eq!(h.audit_records().await, 9, "5 creates, rename, move, cadre, close");
@@ -180,7 +258,13 @@ async fn a_request_id_replays_and_cannot_be_reused() {
 fn create(parent_id: &str, code: &str, name: &str, kind: &str) -> pb::CreateOrgUnitRequest {
     pb::CreateOrgUnitRequest {
         request_id: rid(),
-        org_unit: Some(pb::OrgUnit { parent_id: parent_id.into(), code: code.into(), name: name.into(), kind: kind.into(), ..Default::default() }),
+        org_unit: Some(pb::OrgUnit {
+            parent_id: parent_id.into(),
+            code: code.into(),
+            name: name.into(),
+            kind: kind.into(),
+            ..Default::default()
+        }),
     }
 }
 

@@ -123,10 +123,17 @@ impl Default for Config {
                 request_timeout_ms: 30_000,
                 shutdown_grace_ms: 20_000,
             },
-            database: DatabaseConfig { max_connections: 16, connection_timeout_ms: 3_000, busy_timeout_ms: 5_000 },
+            database: DatabaseConfig {
+                max_connections: 16,
+                connection_timeout_ms: 3_000,
+                busy_timeout_ms: 5_000,
+            },
             feed: FeedConfig { retention_days: 30, poll_interval_ms: 1_000 },
             services: Services {
-                directory: ServiceConfig { listen: "127.0.0.1:50051".to_owned(), database_url: String::new() },
+                directory: ServiceConfig {
+                    listen: "127.0.0.1:50051".to_owned(),
+                    database_url: String::new(),
+                },
             },
         }
     }
@@ -148,14 +155,20 @@ impl Config {
         let mut figment = Figment::from(Serialized::defaults(Config::default()));
         if let Some(file) = file {
             if !file.is_file() {
-                return Err(ConfigError { key: "config".into(), problem: format!("no file at {}", file.display()) });
+                return Err(ConfigError {
+                    key: "config".into(),
+                    problem: format!("no file at {}", file.display()),
+                });
             }
             figment = figment.merge(Toml::file(file));
         }
         figment = figment.merge(Env::prefixed("CADRE_").split("__").ignore(NOT_CONFIG_VARS));
         let config: Config = figment.extract().map_err(|error| {
             let key = error.path.join(".");
-            ConfigError { key: if key.is_empty() { "config".into() } else { key }, problem: error.kind.to_string() }
+            ConfigError {
+                key: if key.is_empty() { "config".into() } else { key },
+                problem: error.kind.to_string(),
+            }
         })?;
         config.validate()?;
         Ok(config)
@@ -168,7 +181,10 @@ impl Config {
             return bad("log_level", e.to_string());
         }
         if !self.metrics_listen.is_empty() && self.metrics_listen.parse::<SocketAddr>().is_err() {
-            return bad("metrics_listen", format!("{:?} is not an address like 127.0.0.1:9464", self.metrics_listen));
+            return bad(
+                "metrics_listen",
+                format!("{:?} is not an address like 127.0.0.1:9464", self.metrics_listen),
+            );
         }
         if !self.otlp_endpoint.is_empty() && self.otlp_endpoint.parse::<http::Uri>().is_err() {
             return bad("otlp_endpoint", format!("{:?} is not a URL", self.otlp_endpoint));
@@ -189,7 +205,10 @@ impl Config {
         }
         for (name, service) in self.service_entries() {
             if service.listen.parse::<SocketAddr>().is_err() {
-                return bad(&format!("services.{name}.listen"), format!("{:?} is not an address", service.listen));
+                return bad(
+                    &format!("services.{name}.listen"),
+                    format!("{:?} is not an address", service.listen),
+                );
             }
             if let Err(e) = DbUrl::parse(&self.database_url(name, service)) {
                 return bad(&format!("services.{name}.database_url"), e.to_string());
@@ -223,13 +242,19 @@ impl Config {
 
 #[cfg(test)]
 mod tests {
+    // figment's test jail returns its own (large) error type.
+    #![allow(clippy::result_large_err)]
+
     use super::*;
 
     #[test]
     fn defaults_are_valid() {
         let config = Config::default();
         config.validate().unwrap();
-        assert_eq!(config.database_url("directory", &config.services.directory), "sqlite://./data/directory.db");
+        assert_eq!(
+            config.database_url("directory", &config.services.directory),
+            "sqlite://./data/directory.db"
+        );
     }
 
     #[test]

@@ -59,12 +59,8 @@ fn current_trace() -> (String, String) {
         return (String::new(), String::new());
     }
     let trace_id = span_context.trace_id().to_string();
-    let traceparent = format!(
-        "00-{}-{}-{:02x}",
-        trace_id,
-        span_context.span_id(),
-        span_context.trace_flags().to_u8()
-    );
+    let traceparent =
+        format!("00-{}-{}-{:02x}", trace_id, span_context.span_id(), span_context.trace_flags().to_u8());
     (trace_id, traceparent)
 }
 

@@ -51,7 +51,9 @@ pub enum DbSetupError {
     #[error("unsupported database URL {0:?}: use sqlite://PATH or postgres://...")]
     UnsupportedUrl(String),
     /// `sqlite::memory:` and friends: a pooled in-memory database is a different empty database per connection.
-    #[error("in-memory SQLite is not supported (each pooled connection would see its own empty database); use a file")]
+    #[error(
+        "in-memory SQLite is not supported (each pooled connection would see its own empty database); use a file"
+    )]
     InMemorySqlite,
     /// The pool could not open a first connection.
     #[error("cannot connect to the {backend} database: {source}")]
@@ -121,7 +123,8 @@ impl ManageConnection for Manager {
     fn connect(&self) -> Result<DbConn, r2d2::Error> {
         match self.url.backend {
             Backend::Postgres => {
-                let mut conn = PgConnection::establish(&self.url.target).map_err(r2d2::Error::ConnectionError)?;
+                let mut conn =
+                    PgConnection::establish(&self.url.target).map_err(r2d2::Error::ConnectionError)?;
                 conn.batch_execute("SET TIME ZONE 'UTC'").map_err(r2d2::Error::QueryError)?;
                 Ok(DbConn::Pg(conn))
             }
@@ -184,7 +187,8 @@ const PLATFORM_SQLITE: EmbeddedMigrations = embed_migrations!("migrations/sqlite
 const PLATFORM_POSTGRES: EmbeddedMigrations = embed_migrations!("migrations/postgres");
 
 /// The platform's own tables: idempotency keys, the audit chain, the outbox and policy values.
-pub static PLATFORM_MIGRATIONS: Migrations = Migrations { sqlite: || PLATFORM_SQLITE, postgres: || PLATFORM_POSTGRES };
+pub static PLATFORM_MIGRATIONS: Migrations =
+    Migrations { sqlite: || PLATFORM_SQLITE, postgres: || PLATFORM_POSTGRES };
 
 /// A service's database: a pool plus the signal the event feed waits on.
 #[derive(Clone)]
@@ -205,11 +209,11 @@ impl Db {
     pub async fn connect(url: &str, options: PoolOptions) -> Result<Self, DbSetupError> {
         let url = DbUrl::parse(url)?;
         let backend = url.backend;
-        if let Some(parent) = url.sqlite_path().and_then(|p| std::path::Path::new(p).parent()) {
-            if !parent.as_os_str().is_empty() {
-                // A missing data directory is created rather than reported: `cadre dev` on a fresh checkout.
-                let _ = std::fs::create_dir_all(parent);
-            }
+        if let Some(parent) = url.sqlite_path().and_then(|p| std::path::Path::new(p).parent())
+            && !parent.as_os_str().is_empty()
+        {
+            // A missing data directory is created rather than reported: `cadre dev` on a fresh checkout.
+            let _ = std::fs::create_dir_all(parent);
         }
         let max_size = if backend == Backend::Sqlite { options.max_size.min(4) } else { options.max_size };
         let manager = Manager { url, busy_timeout: options.busy_timeout };
@@ -266,7 +270,8 @@ impl Db {
         let span = tracing::Span::current();
         tokio::task::spawn_blocking(move || {
             let _entered = span.enter();
-            let mut conn = pool.get().map_err(|e| ApiError::unavailable(format!("database unavailable: {e}")))?;
+            let mut conn =
+                pool.get().map_err(|e| ApiError::unavailable(format!("database unavailable: {e}")))?;
             f(&mut conn)
         })
         .instrument(tracing::Span::current())

@@ -122,7 +122,11 @@ impl ApiError {
             self.message
         };
         let mut details = ErrorDetails::new();
-        details.set_error_info(self.reason, domain, self.metadata.into_iter().collect::<std::collections::HashMap<_, _>>());
+        details.set_error_info(
+            self.reason,
+            domain,
+            self.metadata.into_iter().collect::<std::collections::HashMap<_, _>>(),
+        );
         for v in self.violations {
             details.add_bad_request_violation(v.field, v.description);
         }
@@ -148,7 +152,9 @@ impl From<DieselError> for ApiError {
                 DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand => {
                     ApiError::unavailable(format!("database connection lost: {}", info.message()))
                 }
-                _ if is_busy(info.message()) => ApiError::unavailable(format!("database busy: {}", info.message())),
+                _ if is_busy(info.message()) => {
+                    ApiError::unavailable(format!("database busy: {}", info.message()))
+                }
                 _ => ApiError::internal(format!("database error: {error}")),
             },
             _ => ApiError::internal(format!("database error: {error}")),

@@ -46,7 +46,8 @@ pub fn decode_cursor(source: &str, cursor: &str) -> Result<i64, ApiError> {
         ApiError::invalid_argument("INVALID_CURSOR", "cursor is not a cursor of this feed")
             .with_violation("cursor", "not a cursor returned by this feed")
     };
-    let text = String::from_utf8(URL_SAFE_NO_PAD.decode(cursor).map_err(|_| invalid())?).map_err(|_| invalid())?;
+    let text =
+        String::from_utf8(URL_SAFE_NO_PAD.decode(cursor).map_err(|_| invalid())?).map_err(|_| invalid())?;
     let mut parts = text.splitn(3, ':');
     match (parts.next(), parts.next(), parts.next().map(str::parse::<i64>)) {
         (Some("1"), Some(s), Some(Ok(seq))) if s == source && seq >= 0 => Ok(seq),
@@ -117,7 +118,12 @@ impl EventFeedService for EventFeed {
 
 impl EventFeed {
     /// Sends events after `cursor` until the client goes away or the process shuts down.
-    async fn follow(self, mut cursor: i64, types: Vec<String>, tx: mpsc::Sender<Result<WatchResponse, Status>>) {
+    async fn follow(
+        self,
+        mut cursor: i64,
+        types: Vec<String>,
+        tx: mpsc::Sender<Result<WatchResponse, Status>>,
+    ) {
         let committed = self.db.committed_signal();
         let mut announced_caught_up = false;
         loop {
@@ -127,7 +133,8 @@ impl EventFeed {
             notified.as_mut().enable();
 
             let types_for_read = types.clone();
-            let batch = self.db.run(move |conn| outbox::read_after(conn, cursor, &types_for_read, BATCH)).await;
+            let batch =
+                self.db.run(move |conn| outbox::read_after(conn, cursor, &types_for_read, BATCH)).await;
             let batch = match batch {
                 Ok(batch) => batch,
                 Err(error) => {
@@ -160,7 +167,8 @@ impl EventFeed {
             for stored in batch {
                 cursor = stored.seq;
                 let event = to_event(self.source, stored);
-                let item = WatchResponse { cursor: event.cursor.clone(), event: Some(event), caught_up: false };
+                let item =
+                    WatchResponse { cursor: event.cursor.clone(), event: Some(event), caught_up: false };
                 if tx.send(Ok(item)).await.is_err() {
                     return;
                 }
@@ -180,7 +188,8 @@ pub async fn run_pruner(db: Db, retention: Duration, shutdown: Shutdown) {
             _ = tick.tick() => {}
             () = shutdown.clone().wait() => return,
         }
-        let before = crate::clock::now() - chrono::Duration::from_std(retention).unwrap_or(chrono::Duration::days(30));
+        let before =
+            crate::clock::now() - chrono::Duration::from_std(retention).unwrap_or(chrono::Duration::days(30));
         match db.run(move |conn| outbox::prune(conn, before)).await {
             Ok(0) => {}
             Ok(removed) => tracing::info!(removed, "pruned old events"),

@@ -83,8 +83,13 @@ impl Db {
                     let response = body(&mut tx)?;
                     let (object_type, object_id) = tx.object.take().unwrap_or_default();
                     let published = tx.published;
-                    let entry =
-                        AuditEntry { method: method.to_owned(), object_type, object_id, outcome: "OK".to_owned(), request_id: key.clone() };
+                    let entry = AuditEntry {
+                        method: method.to_owned(),
+                        object_type,
+                        object_id,
+                        outcome: "OK".to_owned(),
+                        request_id: key.clone(),
+                    };
                     audit::append(conn, &ctx, &entry)?;
                     idempotency::record(conn, &key, method, &hash, &response)?;
                     Ok((response, published))

@@ -97,7 +97,8 @@ pub fn prune(conn: &mut DbConn, before: NaiveDateTime) -> Result<usize, ApiError
             .select(diesel::dsl::max(outbox_events::seq))
             .first(conn)?;
         let Some(cutoff) = cutoff else { return Ok(0) };
-        let removed = diesel::delete(outbox_events::table.filter(outbox_events::seq.le(cutoff))).execute(conn)?;
+        let removed =
+            diesel::delete(outbox_events::table.filter(outbox_events::seq.le(cutoff))).execute(conn)?;
         diesel::update(feed_state::table.find(1)).set(feed_state::pruned_through.eq(cutoff)).execute(conn)?;
         Ok(removed)
     })

@@ -59,7 +59,12 @@ pub fn decode_token(token: &str, filters: &str) -> Result<Option<Vec<String>>, A
 }
 
 /// Splits a fetched `size + 1` rows into the page and the next token.
-pub fn finish_page<T>(mut rows: Vec<T>, size: i64, filters: &str, key: impl Fn(&T) -> Vec<String>) -> (Vec<T>, String) {
+pub fn finish_page<T>(
+    mut rows: Vec<T>,
+    size: i64,
+    filters: &str,
+    key: impl Fn(&T) -> Vec<String>,
+) -> (Vec<T>, String) {
     let size = usize::try_from(size).unwrap_or(0);
     if rows.len() > size {
         rows.truncate(size);

@@ -16,7 +16,10 @@ pub fn value_on(conn: &mut DbConn, key: &str, on: NaiveDate) -> Result<String, A
         .first(conn)
         .optional()?
         .ok_or_else(|| {
-            ApiError::failed_precondition("POLICY_MISSING", format!("no value of policy {key} in force on {on}"))
+            ApiError::failed_precondition(
+                "POLICY_MISSING",
+                format!("no value of policy {key} in force on {on}"),
+            )
         })
 }
 

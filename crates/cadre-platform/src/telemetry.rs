@@ -30,10 +30,10 @@ pub struct TelemetryGuard {
 
 impl Drop for TelemetryGuard {
     fn drop(&mut self) {
-        if let Some(provider) = self.provider.take() {
-            if let Err(error) = provider.shutdown() {
-                eprintln!("trace exporter shutdown failed: {error}");
-            }
+        if let Some(provider) = self.provider.take()
+            && let Err(error) = provider.shutdown()
+        {
+            eprintln!("trace exporter shutdown failed: {error}");
         }
     }
 }
@@ -101,7 +101,9 @@ pub fn extract_context(headers: &http::HeaderMap) -> opentelemetry::Context {
 pub fn inject_current(headers: &mut http::HeaderMap) {
     use tracing_opentelemetry::OpenTelemetrySpanExt as _;
     let context = tracing::Span::current().context();
-    global::get_text_map_propagator(|propagator| propagator.inject_context(&context, &mut HeaderInjector(headers)));
+    global::get_text_map_propagator(|propagator| {
+        propagator.inject_context(&context, &mut HeaderInjector(headers))
+    });
 }
 
 /// Labels of one RPC outcome.
@@ -163,9 +165,7 @@ impl Metrics {
             "/metrics",
             axum::routing::get(move || {
                 let metrics = self.clone();
-                async move {
-                    ([(http::header::CONTENT_TYPE, "text/plain; version=0.0.4")], metrics.encode())
-                }
+                async move { ([(http::header::CONTENT_TYPE, "text/plain; version=0.0.4")], metrics.encode()) }
             }),
         );
         axum::serve(listener, app).with_graceful_shutdown(shutdown).await
@@ -180,14 +180,20 @@ mod tests {
     fn trace_context_round_trips_through_headers() {
         global::set_text_map_propagator(TraceContextPropagator::new());
         let mut headers = http::HeaderMap::new();
-        headers.insert("traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01".parse().unwrap());
+        headers.insert(
+            "traceparent",
+            "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01".parse().unwrap(),
+        );
         let context = extract_context(&headers);
         use opentelemetry::trace::TraceContextExt as _;
         let span = context.span();
         assert_eq!(span.span_context().trace_id().to_string(), "4bf92f3577b34da6a3ce929d0e0e4736");
         let mut out = http::HeaderMap::new();
         global::get_text_map_propagator(|p| p.inject_context(&context, &mut HeaderInjector(&mut out)));
-        assert_eq!(out.get("traceparent").unwrap(), "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01");
+        assert_eq!(
+            out.get("traceparent").unwrap(),
+            "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+        );
     }
 
     #[test]
@@ -197,7 +203,10 @@ mod tests {
         metrics.rpcs_handled.get_or_create(&labels).inc();
         metrics.rpcs_shed.inc();
         let text = metrics.encode();
-        assert!(text.contains("cadre_grpc_server_handled_total{service=\"s\",method=\"m\",code=\"Ok\"} 1"), "{text}");
+        assert!(
+            text.contains("cadre_grpc_server_handled_total{service=\"s\",method=\"m\",code=\"Ok\"} 1"),
+            "{text}"
+        );
         assert!(text.contains("cadre_grpc_server_shed_total 1"), "{text}");
     }
 }

@@ -65,11 +65,12 @@ impl TestDatabase {
 
 impl Drop for TestDatabase {
     fn drop(&mut self) {
-        if let Some((admin_url, name)) = self.pg_drop.take() {
-            if let Ok(mut admin) = PgConnection::establish(&admin_url) {
-                // FORCE ends connections a pool may still hold.
-                let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut admin);
-            }
+        if let Some((admin_url, name)) = self.pg_drop.take()
+            && let Ok(mut admin) = PgConnection::establish(&admin_url)
+        {
+            // FORCE ends connections a pool may still hold.
+            let _ =
+                diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut admin);
         }
     }
 }
@@ -99,6 +100,9 @@ mod tests {
     fn database_name_is_replaced() {
         assert_eq!(replace_database("postgres://u@h:5432/postgres", "t1"), "postgres://u@h:5432/t1");
         assert_eq!(replace_database("postgres://u@h", "t1"), "postgres://u@h/t1");
-        assert_eq!(replace_database("postgres://u@h/db?sslmode=disable", "t1"), "postgres://u@h/t1?sslmode=disable");
+        assert_eq!(
+            replace_database("postgres://u@h/db?sslmode=disable", "t1"),
+            "postgres://u@h/t1?sslmode=disable"
+        );
     }
 }

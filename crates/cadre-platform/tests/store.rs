@@ -9,9 +9,11 @@ use std::{
 };
 
 use cadre_platform::{
-    ApiError, CallContext, Db,
-    audit,
-    cadre_proto::events::{WatchRequest, event_feed_service_client::EventFeedServiceClient, event_feed_service_server::EventFeedServiceServer},
+    ApiError, CallContext, Db, audit,
+    cadre_proto::events::{
+        WatchRequest, event_feed_service_client::EventFeedServiceClient,
+        event_feed_service_server::EventFeedServiceServer,
+    },
     db::{PLATFORM_MIGRATIONS, PoolOptions},
     feed::EventFeed,
     server::shutdown_channel,
@@ -32,7 +34,12 @@ fn ts(seconds: i64) -> Timestamp {
 }
 
 /// A mutation that counts its runs, publishes one event and answers `seconds * 10`.
-async fn bump(db: &Db, request_id: &str, seconds: i64, runs: Arc<AtomicUsize>) -> Result<Timestamp, ApiError> {
+async fn bump(
+    db: &Db,
+    request_id: &str,
+    seconds: i64,
+    runs: Arc<AtomicUsize>,
+) -> Result<Timestamp, ApiError> {
     db.mutate(CallContext::system("tester"), "test.v1.Test/Bump", request_id, &ts(seconds), move |tx| {
         runs.fetch_add(1, Ordering::SeqCst);
         if seconds < 0 {
@@ -62,7 +69,7 @@ async fn a_request_id_replays_its_first_answer_and_refuses_another_request() {
         // A failed mutation writes nothing, so the same id can be used again once the request is fixed.
         let failed = bump(&db, "r-2", -1, runs.clone()).await.unwrap_err();
         assert_eq!(failed.reason(), "NEGATIVE");
-        let report = db.run(|conn| audit::verify(conn)).await.unwrap();
+        let report = db.run(audit::verify).await.unwrap();
         assert_eq!((report.records, report.broken), (1, None));
         let events = db.run(|conn| cadre_platform::outbox::read_after(conn, 0, &[], 100)).await.unwrap();
         assert_eq!(events.len(), 1, "the failed mutation's event must have been rolled back");
@@ -85,7 +92,7 @@ async fn concurrent_duplicates_have_one_effect_and_one_answer() {
             assert_eq!(call.await.unwrap().unwrap(), ts(50), "{}", database.backend);
         }
         assert_eq!(runs.load(Ordering::SeqCst), 1, "{}: one effect", database.backend);
-        let report = db.run(|conn| audit::verify(conn)).await.unwrap();
+        let report = db.run(audit::verify).await.unwrap();
         assert_eq!(report.records, 1);
     }
 }
@@ -101,7 +108,7 @@ async fn the_audit_chain_detects_edits_deletions_and_reordering() {
         db.audited_read(CallContext::system("reader"), "test.v1.Test/Read", "thing", "3".into(), |_| Ok(()))
             .await
             .unwrap();
-        let report = db.run(|conn| audit::verify(conn)).await.unwrap();
+        let report = db.run(audit::verify).await.unwrap();
         assert_eq!((report.records, report.broken.clone()), (6, None), "{}", database.backend);
         let records = db.run(|conn| audit::list(conn, 0, 10)).await.unwrap();
         assert_eq!(records[5].method, "test.v1.Test/Read");
@@ -116,7 +123,7 @@ async fn the_audit_chain_detects_edits_deletions_and_reordering() {
                 })
                 .await
                 .unwrap();
-                db.run(|conn| audit::verify(conn)).await.unwrap().broken.map(|b| b.seq)
+                db.run(audit::verify).await.unwrap().broken.map(|b| b.seq)
             }
         };
         assert_eq!(tamper("UPDATE audit_log SET actor = 'mallory' WHERE seq = 3").await, Some(3));
@@ -141,7 +148,10 @@ async fn the_feed_replays_follows_resumes_and_expires() {
         let server = tokio::spawn(
             tonic::transport::Server::builder()
                 .add_service(EventFeedServiceServer::new(feed))
-                .serve_with_incoming_shutdown(tokio_stream::wrappers::TcpListenerStream::new(listener), shutdown.wait()),
+                .serve_with_incoming_shutdown(
+                    tokio_stream::wrappers::TcpListenerStream::new(listener),
+                    shutdown.wait(),
+                ),
         );
         let mut client = EventFeedServiceClient::connect(format!("http://{addr}")).await.unwrap();
 
@@ -156,11 +166,15 @@ async fn the_feed_replays_follows_resumes_and_expires() {
         }
         assert!(stream.message().await.unwrap().unwrap().caught_up);
         bump(&db, "f-4", 4, runs.clone()).await.unwrap();
-        let live = tokio::time::timeout(Duration::from_secs(5), stream.message()).await.unwrap().unwrap().unwrap();
+        let live =
+            tokio::time::timeout(Duration::from_secs(5), stream.message()).await.unwrap().unwrap().unwrap();
         assert_eq!(live.event.unwrap().subject, "things/4", "a commit reaches a live watcher");
 
-        let mut resumed =
-            client.watch(WatchRequest { cursor: cursors[1].clone(), ..Default::default() }).await.unwrap().into_inner();
+        let mut resumed = client
+            .watch(WatchRequest { cursor: cursors[1].clone(), ..Default::default() })
+            .await
+            .unwrap()
+            .into_inner();
         let next = resumed.message().await.unwrap().unwrap().event.unwrap();
         assert_eq!(next.subject, "things/3", "resuming from a cursor continues right after it");
 
@@ -168,7 +182,8 @@ async fn the_feed_replays_follows_resumes_and_expires() {
         let mut none = client.watch(filtered).await.unwrap().into_inner();
         assert!(none.message().await.unwrap().unwrap().caught_up);
 
-        let bad = client.watch(WatchRequest { cursor: "nonsense".into(), ..Default::default() }).await.unwrap_err();
+        let bad =
+            client.watch(WatchRequest { cursor: "nonsense".into(), ..Default::default() }).await.unwrap_err();
         assert_eq!(bad.code(), Code::InvalidArgument);
 
         db.run(|conn| {
@@ -177,10 +192,15 @@ async fn the_feed_replays_follows_resumes_and_expires() {
         })
         .await
         .unwrap();
-        let expired =
-            client.watch(WatchRequest { cursor: cursors[0].clone(), ..Default::default() }).await.unwrap_err();
+        let expired = client
+            .watch(WatchRequest { cursor: cursors[0].clone(), ..Default::default() })
+            .await
+            .unwrap_err();
         assert_eq!(expired.code(), Code::FailedPrecondition);
-        assert!(format!("{:?}", expired.details()).contains("CURSOR_EXPIRED") || expired.message().contains("relist"));
+        assert!(
+            format!("{:?}", expired.details()).contains("CURSOR_EXPIRED")
+                || expired.message().contains("relist")
+        );
 
         trigger.fire();
         drop((stream, resumed, none));

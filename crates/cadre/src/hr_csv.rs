@@ -151,11 +151,17 @@ pub fn read(path: &Path) -> anyhow::Result<Vec<pb::HrCadreRecord>> {
         .iter()
         .filter(|c| !headers.iter().any(|h| h == **c))
         .collect();
-    anyhow::ensure!(missing.is_empty(), "{}: missing columns {missing:?}; expected {COLUMNS:?}", path.display());
+    anyhow::ensure!(
+        missing.is_empty(),
+        "{}: missing columns {missing:?}; expected {COLUMNS:?}",
+        path.display()
+    );
     reader
         .deserialize::<HrRow>()
         .enumerate()
-        .map(|(i, row)| row.map(|r| r.to_record()).with_context(|| format!("{}: line {}", path.display(), i + 2)))
+        .map(|(i, row)| {
+            row.map(|r| r.to_record()).with_context(|| format!("{}: line {}", path.display(), i + 2))
+        })
         .collect()
 }
 
@@ -169,7 +175,9 @@ pub async fn send(
         .await
         .with_context(|| format!("cannot reach the directory at {endpoint}"))?
         .max_encoding_message_size(max_message_bytes);
-    let stream = tokio_stream::iter(records.into_iter().map(|record| pb::ImportCadresRequest { record: Some(record) }));
+    let stream = tokio_stream::iter(
+        records.into_iter().map(|record| pb::ImportCadresRequest { record: Some(record) }),
+    );
     Ok(client.import_cadres(stream).await.context("import failed")?.into_inner())
 }
 
@@ -225,7 +233,11 @@ mod tests {
         let record = row.to_record();
         assert_eq!(record.external_id, "HR1");
         assert_eq!(record.gender, pb::Gender::Female as i32);
-        assert_eq!(record.birth_date, Some(types::Date { year: 0, month: 0, day: 0 }), "bad date sent as impossible");
+        assert_eq!(
+            record.birth_date,
+            Some(types::Date { year: 0, month: 0, day: 0 }),
+            "bad date sent as impossible"
+        );
         assert_eq!(record.education, Education::University.number());
         assert_eq!(record.category, -1, "unknown code");
         assert_eq!(record.status, 0, "empty code");

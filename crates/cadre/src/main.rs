@@ -100,13 +100,16 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
     match command {
         Command::Serve { target } => serve(config, &Target::parse_list(&target)?, Seed::None, false).await,
         Command::Dev => serve(config, Target::ALL, Seed::DemoDistrict, true).await,
-        Command::Import { source: ImportSource::Hr { file, endpoint } } => import_hr(&config, &file, endpoint).await,
+        Command::Import { source: ImportSource::Hr { file, endpoint } } => {
+            import_hr(&config, &file, endpoint).await
+        }
         Command::Audit { action: AuditAction::Verify { target } } => verify_audit(&config, &target).await,
     }
 }
 
 async fn serve(config: Config, targets: &[Target], seed: Seed, banner: bool) -> anyhow::Result<()> {
-    let service_name = if targets.len() == 1 { format!("cadre-{}", targets[0].name()) } else { "cadre".to_owned() };
+    let service_name =
+        if targets.len() == 1 { format!("cadre-{}", targets[0].name()) } else { "cadre".to_owned() };
     let _telemetry = telemetry::init(&config, &service_name)?;
     let (trigger, shutdown) = shutdown_channel();
     let ctx = serve_context(&config, shutdown.clone());
@@ -132,7 +135,10 @@ async fn serve(config: Config, targets: &[Target], seed: Seed, banner: bool) -> 
 }
 
 fn print_banner(config: &Config, suite: &Suite) {
-    println!("\nCadre Supervision Suite (干部监督管理平台), dev mode: demo district on SQLite in {}\n", config.data_dir);
+    println!(
+        "\nCadre Supervision Suite (干部监督管理平台), dev mode: demo district on SQLite in {}\n",
+        config.data_dir
+    );
     for (target, addr) in &suite.addrs {
         println!("  {:<10} grpc://{addr}   (health, reflection, event feed)", target.name());
     }
@@ -142,11 +148,19 @@ fn print_banner(config: &Config, suite: &Suite) {
     if let Some(addr) = suite.addrs.get(&Target::Directory) {
         println!("\nTry it (any gRPC client; grpcurl shown):");
         println!("  grpcurl -plaintext {addr} list");
-        println!("  grpcurl -plaintext -d '{{\"kind\":\"town\"}}' {addr} cadre.directory.v1.DirectoryService/ListUnitKinds");
-        println!("  grpcurl -plaintext -d '{{\"name_query\":\"王\",\"page_size\":5}}' {addr} cadre.directory.v1.DirectoryService/SearchCadres");
+        println!(
+            "  grpcurl -plaintext -d '{{\"kind\":\"town\"}}' {addr} cadre.directory.v1.DirectoryService/ListUnitKinds"
+        );
+        println!(
+            "  grpcurl -plaintext -d '{{\"name_query\":\"王\",\"page_size\":5}}' {addr} cadre.directory.v1.DirectoryService/SearchCadres"
+        );
         println!("  cadre import hr FILE.csv --endpoint http://{addr}");
-        println!("\nDemo accounts: orgofficer, committee, inspector, leader.t01, hr.t01, cadre.t01, sysadmin, auditadmin, hr-system");
-        println!("(ResolvePrincipal {{\"username\":\"orgofficer\"}} shows roles and scope; sign-in arrives with the gateway.)\n");
+        println!(
+            "\nDemo accounts: orgofficer, committee, inspector, leader.t01, hr.t01, cadre.t01, sysadmin, auditadmin, hr-system"
+        );
+        println!(
+            "(ResolvePrincipal {{\"username\":\"orgofficer\"}} shows roles and scope; sign-in arrives with the gateway.)\n"
+        );
     }
 }
 
@@ -165,7 +179,8 @@ async fn import_hr(config: &Config, file: &std::path::Path, endpoint: Option<Str
         report.rejected
     );
     for error in &report.errors {
-        let fields: Vec<String> = error.field_errors.iter().map(|f| format!("{}: {}", f.field, f.description)).collect();
+        let fields: Vec<String> =
+            error.field_errors.iter().map(|f| format!("{}: {}", f.field, f.description)).collect();
         println!("  line {} ({}): {} {}", error.row + 1, error.external_id, error.reason, fields.join("; "));
     }
     anyhow::ensure!(report.rejected == 0, "{} rows were rejected", report.rejected);
@@ -179,11 +194,16 @@ async fn verify_audit(config: &Config, target: &str) -> anyhow::Result<()> {
             Target::Directory => &config.services.directory,
         };
         let db = Db::connect(&config.database_url(target.name(), service), config.pool_options()).await?;
-        let report = db.run(|conn| audit::verify(conn)).await?;
+        let report = db.run(audit::verify).await?;
         match report.broken {
             None => println!("{}: audit chain intact, {} records", target.name(), report.records),
             Some(broken) => {
-                anyhow::bail!("{}: audit chain broken at record {}: {}", target.name(), broken.seq, broken.problem)
+                anyhow::bail!(
+                    "{}: audit chain broken at record {}: {}",
+                    target.name(),
+                    broken.seq,
+                    broken.problem
+                )
             }
         }
     }

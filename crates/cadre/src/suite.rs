@@ -61,13 +61,19 @@ pub struct Suite {
 
 impl Suite {
     /// Binds every target's listener (so a taken port fails the start at once), then starts serving.
-    pub async fn start(config: &Config, targets: &[Target], seed: Seed, ctx: ServeContext) -> anyhow::Result<Self> {
+    pub async fn start(
+        config: &Config,
+        targets: &[Target],
+        seed: Seed,
+        ctx: ServeContext,
+    ) -> anyhow::Result<Self> {
         let mut addrs = BTreeMap::new();
         let mut tasks = JoinSet::new();
         for &target in targets {
             let listen = target.listen(config);
-            let listener =
-                TcpListener::bind(listen).await.with_context(|| format!("{}: cannot listen on {listen}", target.name()))?;
+            let listener = TcpListener::bind(listen)
+                .await
+                .with_context(|| format!("{}: cannot listen on {listen}", target.name()))?;
             addrs.insert(target, listener.local_addr()?);
             let (config, ctx) = (config.clone(), ctx.clone());
             tasks.spawn(async move {

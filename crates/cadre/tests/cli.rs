@@ -38,9 +38,12 @@ fn serve_import_and_verify_through_the_binary() {
     let port = free_port();
 
     // Seed a tree through `cadre dev`, which serves until killed.
-    let mut dev = Server(cadre(dir.path(), port).arg("dev").stdout(Stdio::piped()).stderr(Stdio::null()).spawn().unwrap());
+    let mut dev = Server(
+        cadre(dir.path(), port).arg("dev").stdout(Stdio::piped()).stderr(Stdio::null()).spawn().unwrap(),
+    );
     let stdout = BufReader::new(dev.0.stdout.take().unwrap());
-    let banner: Vec<String> = stdout.lines().map_while(Result::ok).take_while(|l| !l.starts_with("Demo accounts")).collect();
+    let banner: Vec<String> =
+        stdout.lines().map_while(Result::ok).take_while(|l| !l.starts_with("Demo accounts")).collect();
     assert!(banner.iter().any(|l| l.contains(&format!("grpc://127.0.0.1:{port}"))), "{banner:?}");
 
     let csv = dir.path().join("hr.csv");
@@ -70,7 +73,12 @@ fn serve_import_and_verify_through_the_binary() {
 
     let wait_ready = || {
         for _ in 0..600 {
-            let out = cadre(dir.path(), port).args(["import", "hr"]).arg(&csv).args(["--endpoint", &endpoint]).output().unwrap();
+            let out = cadre(dir.path(), port)
+                .args(["import", "hr"])
+                .arg(&csv)
+                .args(["--endpoint", &endpoint])
+                .output()
+                .unwrap();
             let text = String::from_utf8_lossy(&out.stdout).to_string();
             if text.contains("rows read") {
                 return (out.status.success(), text);
@@ -92,9 +100,13 @@ fn serve_import_and_verify_through_the_binary() {
     assert!(verify.status.success(), "{text} {}", String::from_utf8_lossy(&verify.stderr));
     assert!(text.contains("directory: audit chain intact"), "{text}");
 
-    let bad = cadre(dir.path(), port).env("CADRE_SERVER__MAX_IN_FLIGHT", "many").args(["serve"]).output().unwrap();
+    let bad =
+        cadre(dir.path(), port).env("CADRE_SERVER__MAX_IN_FLIGHT", "many").args(["serve"]).output().unwrap();
     assert_eq!(bad.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&bad.stderr).contains("server.max_in_flight"), "a bad value names its key");
+    assert!(
+        String::from_utf8_lossy(&bad.stderr).contains("server.max_in_flight"),
+        "a bad value names its key"
+    );
     let unknown = cadre(dir.path(), port).args(["serve", "--target", "payroll"]).output().unwrap();
     assert!(String::from_utf8_lossy(&unknown.stderr).contains("unknown target"));
 }

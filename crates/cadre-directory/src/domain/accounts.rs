@@ -35,7 +35,8 @@ pub fn check_username(username: &str) -> Result<(), &'static str> {
     if !bytes[0].is_ascii_lowercase() {
         return Err("must start with a lowercase letter");
     }
-    if !bytes.iter().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'.' | b'_' | b'-')) {
+    if !bytes.iter().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'.' | b'_' | b'-'))
+    {
         return Err("must contain only lowercase letters, digits, '.', '_' and '-'");
     }
     Ok(())
@@ -89,7 +90,10 @@ pub fn check_account(account: &AccountShape<'_>) -> Vec<(&'static str, String)> 
     if account.clearances.contains(&Clearance::Discipline)
         && !account.roles.iter().any(|r| matches!(r, Role::DisciplineInspector | Role::DisciplineSystem))
     {
-        problems.push(("clearances", "the discipline clearance goes with a discipline-inspection role".to_owned()));
+        problems.push((
+            "clearances",
+            "the discipline clearance goes with a discipline-inspection role".to_owned(),
+        ));
     }
     problems
 }
@@ -99,7 +103,15 @@ mod tests {
     use super::*;
 
     fn shape<'a>(kind: AccountKind, roles: &'a [Role], clearances: &'a [Clearance]) -> AccountShape<'a> {
-        AccountShape { username: "zhang.san", display_name: "张三", kind, roles, clearances, has_cadre: true, has_scope: true }
+        AccountShape {
+            username: "zhang.san",
+            display_name: "张三",
+            kind,
+            roles,
+            clearances,
+            has_cadre: true,
+            has_scope: true,
+        }
     }
 
     #[test]
@@ -122,8 +134,13 @@ mod tests {
 
     #[test]
     fn service_and_person_roles_do_not_mix() {
-        assert!(check_account(&AccountShape { has_cadre: false, ..shape(AccountKind::Service, &[Role::HrSystem], &[]) })
-            .is_empty());
+        assert!(
+            check_account(&AccountShape {
+                has_cadre: false,
+                ..shape(AccountKind::Service, &[Role::HrSystem], &[])
+            })
+            .is_empty()
+        );
         assert!(!check_account(&shape(AccountKind::Person, &[Role::HrSystem], &[])).is_empty());
         assert!(!check_account(&shape(AccountKind::Service, &[Role::OrgOfficer], &[])).is_empty());
         let service_with_cadre = check_account(&shape(AccountKind::Service, &[Role::HrSystem], &[]));
@@ -134,17 +151,28 @@ mod tests {
     fn roles_need_what_they_act_on() {
         let no_cadre = AccountShape { has_cadre: false, ..shape(AccountKind::Person, &[Role::Cadre], &[]) };
         assert!(check_account(&no_cadre).iter().any(|(f, _)| *f == "cadre_id"));
-        let no_scope = AccountShape { has_scope: false, ..shape(AccountKind::Person, &[Role::UnitLeader], &[]) };
+        let no_scope =
+            AccountShape { has_scope: false, ..shape(AccountKind::Person, &[Role::UnitLeader], &[]) };
         assert!(check_account(&no_scope).iter().any(|(f, _)| *f == "scope_unit_id"));
-        let admin = AccountShape { has_scope: false, ..shape(AccountKind::Person, &[Role::SystemAdmin], &[]) };
+        let admin =
+            AccountShape { has_scope: false, ..shape(AccountKind::Person, &[Role::SystemAdmin], &[]) };
         assert!(check_account(&admin).is_empty(), "administrators need no scope");
         assert!(!check_account(&shape(AccountKind::Person, &[], &[])).is_empty());
     }
 
     #[test]
     fn the_discipline_clearance_goes_with_discipline_roles() {
-        assert!(check_account(&shape(AccountKind::Person, &[Role::DisciplineInspector], &[Clearance::Discipline]))
-            .is_empty());
-        assert!(!check_account(&shape(AccountKind::Person, &[Role::OrgOfficer], &[Clearance::Discipline])).is_empty());
+        assert!(
+            check_account(&shape(
+                AccountKind::Person,
+                &[Role::DisciplineInspector],
+                &[Clearance::Discipline]
+            ))
+            .is_empty()
+        );
+        assert!(
+            !check_account(&shape(AccountKind::Person, &[Role::OrgOfficer], &[Clearance::Discipline]))
+                .is_empty()
+        );
     }
 }

@@ -98,21 +98,27 @@ impl CadreData {
     /// warnings to show with an accepted record, or every problem of a refused one.
     pub fn check(&self, policy: &FactPolicy, today: NaiveDate) -> Result<Vec<FactFinding>, Vec<Problem>> {
         let mut problems: Vec<Problem> = Vec::new();
-        let mut problem = |field: &str, description: &str| problems.push((field.to_owned(), description.to_owned()));
+        let mut problem =
+            |field: &str, description: &str| problems.push((field.to_owned(), description.to_owned()));
         let name = self.name.trim();
         if name.is_empty() || name.chars().count() > MAX_NAME_CHARS || name.chars().any(char::is_control) {
             problem("name", "must be 1-50 characters without control characters");
         }
-        if let Some(external_id) = &self.external_id {
-            if external_id.is_empty() || external_id.len() > 64 || !external_id.chars().all(|c| c.is_ascii_graphic()) {
-                problem("external_id", "must be 1-64 printable ASCII characters without spaces");
-            }
+        if let Some(external_id) = &self.external_id
+            && (external_id.is_empty()
+                || external_id.len() > 64
+                || !external_id.chars().all(|c| c.is_ascii_graphic()))
+        {
+            problem("external_id", "must be 1-64 printable ASCII characters without spaces");
         }
         if self.post.title.trim().is_empty() || self.post.title.chars().count() > 50 {
             problem("post.title", "must be 1-50 characters");
         }
         if self.post.is_leader != (self.post.level != PostLevel::None) {
-            problem("post.level", "a leadership post has a leadership level, and only a leadership post does");
+            problem(
+                "post.level",
+                "a leadership post has a leadership level, and only a leadership post does",
+            );
         }
         if self.post.is_principal && !self.post.is_team_member {
             problem("post.is_principal", "a principal leader sits on the leadership team");
@@ -152,10 +158,13 @@ impl CadreData {
         BTreeMap::from([
             ("external_id", json!(self.external_id)),
             ("name", json!(self.name)),
-            ("gender", json!(match self.gender {
-                Gender::Male => "male",
-                Gender::Female => "female",
-            })),
+            (
+                "gender",
+                json!(match self.gender {
+                    Gender::Male => "male",
+                    Gender::Female => "female",
+                }),
+            ),
             ("citizen_id", json!(self.citizen_id.masked())),
             ("citizen_id_digest", json!(short_digest(self.citizen_id.as_str()))),
             ("birth_date", date(Some(self.birth_date))),
@@ -165,18 +174,26 @@ impl CadreData {
             ("category", json!(self.category.code())),
             ("employing_unit_id", json!(self.employing_unit_id)),
             ("managing_unit_id", json!(self.managing_unit_id)),
-            ("post", json!({
-                "title": self.post.title,
-                "level": self.post.level.code(),
-                "is_leader": self.post.is_leader,
-                "is_team_member": self.post.is_team_member,
-                "is_principal": self.post.is_principal,
-                "start_date": date(self.post.start_date),
-            })),
-            ("rank", self.rank.map_or(Value::Null, |r| json!({
-                "grade": r.grade.code(),
-                "start_date": r.start_date.to_string(),
-            }))),
+            (
+                "post",
+                json!({
+                    "title": self.post.title,
+                    "level": self.post.level.code(),
+                    "is_leader": self.post.is_leader,
+                    "is_team_member": self.post.is_team_member,
+                    "is_principal": self.post.is_principal,
+                    "start_date": date(self.post.start_date),
+                }),
+            ),
+            (
+                "rank",
+                self.rank.map_or(Value::Null, |r| {
+                    json!({
+                        "grade": r.grade.code(),
+                        "start_date": r.start_date.to_string(),
+                    })
+                }),
+            ),
             ("status", json!(self.status.code())),
             ("work_history", Value::Array(self.work_history.iter().map(work_period_json).collect())),
         ])
@@ -207,12 +224,17 @@ pub fn work_period_from_json(value: &Value) -> Option<WorkPeriod> {
 /// A digest that shows a masked citizen id changed without revealing it.
 fn short_digest(text: &str) -> String {
     // FNV-1a: not for secrecy (the history is access-controlled), only to tell two values apart.
-    let hash = text.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3));
+    let hash = text
+        .bytes()
+        .fold(0xcbf2_9ce4_8422_2325_u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3));
     format!("{hash:016x}")
 }
 
 /// The proto field paths whose values differ, in order, with their before and after values.
-pub fn diff(before: &CadreData, after: &CadreData) -> (Vec<&'static str>, BTreeMap<&'static str, Value>, BTreeMap<&'static str, Value>) {
+pub fn diff(
+    before: &CadreData,
+    after: &CadreData,
+) -> (Vec<&'static str>, BTreeMap<&'static str, Value>, BTreeMap<&'static str, Value>) {
     let (old, new) = (before.field_values(), after.field_values());
     let mut changed = Vec::new();
     let (mut was, mut now) = (BTreeMap::new(), BTreeMap::new());
@@ -264,7 +286,12 @@ mod tests {
             },
             rank: Some(Rank { grade: RankGrade::PrincipalStaff3, start_date: d("2021-01-01") }),
             status: CadreStatus::Active,
-            work_history: vec![WorkPeriod { start: d("2007-07-01"), end: None, unit_name: "城关镇".into(), post_title: "科员".into() }],
+            work_history: vec![WorkPeriod {
+                start: d("2007-07-01"),
+                end: None,
+                unit_name: "城关镇".into(),
+                post_title: "科员".into(),
+            }],
         }
     }
 
@@ -301,7 +328,13 @@ mod tests {
         assert!(problems[0].1.starts_with("PARTY_ENTRY_UNDER_AGE"));
         let mut wrong_birth = sample();
         wrong_birth.birth_date = d("1985-03-16");
-        assert!(wrong_birth.check(&FactPolicy::DEFAULT, today()).unwrap_err().iter().any(|(f, _)| f == "birth_date"));
+        assert!(
+            wrong_birth
+                .check(&FactPolicy::DEFAULT, today())
+                .unwrap_err()
+                .iter()
+                .any(|(f, _)| f == "birth_date")
+        );
     }
 
     #[test]

@@ -10,8 +10,8 @@ use std::collections::HashSet;
 
 use chrono::{Days, Months, NaiveDate};
 
-use super::codes::{CadreCategory, Education, PostLevel};
 use super::citizen_id::{CitizenId, Gender};
+use super::codes::{CadreCategory, Education, PostLevel};
 use super::facts::{FactPolicy, WorkPeriod, age_on};
 
 /// An organisational unit of the demo district.
@@ -1224,9 +1224,7 @@ mod tests {
 
     #[test]
     fn leadership_teams_have_the_expected_levels() {
-        use PostLevel::{
-            CountyDeputy, CountyPrincipal, None as NoLevel, TownshipDeputy, TownshipPrincipal,
-        };
+        use PostLevel::{CountyDeputy, CountyPrincipal, None as NoLevel, TownshipDeputy, TownshipPrincipal};
         let d = district();
         let by_unit = cadres_by_unit(&d);
         for unit in &d.units {

@@ -120,7 +120,10 @@ pub fn insert(conn: &mut DbConn, mut account: Account) -> Result<Account, ApiErr
     account.version = 1;
     account.created_at = now;
     account.updated_at = now;
-    diesel::insert_into(accounts::table).values(&AccountRow::from_domain(&account)).execute(conn).map_err(unique_clash)?;
+    diesel::insert_into(accounts::table)
+        .values(&AccountRow::from_domain(&account))
+        .execute(conn)
+        .map_err(unique_clash)?;
     Ok(account)
 }
 
@@ -128,10 +131,11 @@ pub fn insert(conn: &mut DbConn, mut account: Account) -> Result<Account, ApiErr
 pub fn update(conn: &mut DbConn, mut account: Account, current_version: i64) -> Result<Account, ApiError> {
     account.version = current_version + 1;
     account.updated_at = clock::now();
-    let touched = diesel::update(accounts::table.find(&account.id).filter(accounts::version.eq(current_version)))
-        .set(&AccountRow::from_domain(&account))
-        .execute(conn)
-        .map_err(unique_clash)?;
+    let touched =
+        diesel::update(accounts::table.find(&account.id).filter(accounts::version.eq(current_version)))
+            .set(&AccountRow::from_domain(&account))
+            .execute(conn)
+            .map_err(unique_clash)?;
     if touched == 0 {
         return Err(ApiError::aborted("CONCURRENT_CHANGE", "the account changed meanwhile; read it again"));
     }
@@ -161,8 +165,14 @@ pub fn find(conn: &mut DbConn, key: AccountKey<'_>) -> Result<Option<Account>, A
 }
 
 /// A page of accounts ordered by username after `after`, optionally holding `role`.
-pub fn list(conn: &mut DbConn, role: Option<Role>, after: Option<String>, limit: i64) -> Result<Vec<Account>, ApiError> {
-    let mut query = accounts::table.select(AccountRow::as_select()).order(accounts::username.asc()).into_boxed();
+pub fn list(
+    conn: &mut DbConn,
+    role: Option<Role>,
+    after: Option<String>,
+    limit: i64,
+) -> Result<Vec<Account>, ApiError> {
+    let mut query =
+        accounts::table.select(AccountRow::as_select()).order(accounts::username.asc()).into_boxed();
     if let Some(after) = after {
         query = query.filter(accounts::username.gt(after));
     }

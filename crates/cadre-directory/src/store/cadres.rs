@@ -1,8 +1,8 @@
 //! Cadre records and their change history.
 
+use cadre_platform::db::MultiBackend;
 use cadre_platform::{ApiError, DbConn, clock};
 use chrono::{NaiveDate, NaiveDateTime};
-use cadre_platform::db::MultiBackend;
 use diesel::prelude::*;
 use serde_json::Value;
 
@@ -84,7 +84,8 @@ impl CadreRow {
     }
 
     fn into_domain(self) -> Result<Cadre, ApiError> {
-        let corrupt = |what: &str| ApiError::internal(format!("cadre {}: stored {what} is not valid", self.id));
+        let corrupt =
+            |what: &str| ApiError::internal(format!("cadre {}: stored {what} is not valid", self.id));
         let history: Value = serde_json::from_str(&self.work_history).map_err(|_| corrupt("work history"))?;
         let work_history = history
             .as_array()
@@ -126,7 +127,13 @@ impl CadreRow {
             status: CadreStatus::from_code(&self.status).ok_or_else(|| corrupt("status"))?,
             work_history,
         };
-        Ok(Cadre { id: self.id, data, version: self.version, created_at: self.created_at, updated_at: self.updated_at })
+        Ok(Cadre {
+            id: self.id,
+            data,
+            version: self.version,
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+        })
     }
 }
 
@@ -198,7 +205,10 @@ fn record_change(
 pub fn insert(conn: &mut DbConn, data: CadreData, actor: &str, kind: &str) -> Result<Cadre, ApiError> {
     let now = clock::now();
     let cadre = Cadre { id: super::new_id(), data, version: 1, created_at: now, updated_at: now };
-    diesel::insert_into(cadres::table).values(&CadreRow::from_domain(&cadre)).execute(conn).map_err(unique_clash)?;
+    diesel::insert_into(cadres::table)
+        .values(&CadreRow::from_domain(&cadre))
+        .execute(conn)
+        .map_err(unique_clash)?;
     let after = serde_json::to_value(cadre.data.field_values()).unwrap_or(Value::Null);
     record_change(conn, &cadre, actor, kind, &[], &Value::Null, &after)?;
     Ok(cadre)
@@ -232,13 +242,20 @@ pub fn update(
 
 /// A cadre by id.
 pub fn get(conn: &mut DbConn, id: &str) -> Result<Option<Cadre>, ApiError> {
-    cadres::table.find(id).select(CadreRow::as_select()).first(conn).optional()?.map(CadreRow::into_domain).transpose()
+    cadres::table
+        .find(id)
+        .select(CadreRow::as_select())
+        .first(conn)
+        .optional()?
+        .map(CadreRow::into_domain)
+        .transpose()
 }
 
 /// A cadre by id, or NOT_FOUND naming `field`.
 pub fn require(conn: &mut DbConn, id: &str, field: &str) -> Result<Cadre, ApiError> {
     get(conn, id)?.ok_or_else(|| {
-        ApiError::not_found("CADRE_NOT_FOUND", format!("no cadre {id}")).with_violation(field, "no such cadre")
+        ApiError::not_found("CADRE_NOT_FOUND", format!("no cadre {id}"))
+            .with_violation(field, "no such cadre")
     })
 }
 
@@ -277,8 +294,11 @@ fn filtered(filter: &CadreFilter) -> cadres::BoxedQuery<'static, MultiBackend> {
         query = query.filter(cadres::name.like(format!("%{escaped}%")).escape('\\'));
     }
     if let Some(path) = &filter.unit_path {
-        let in_subtree = || org_units::table.filter(org_units::path.like(format!("{path}%"))).select(org_units::id);
-        query = query.filter(cadres::employing_unit_id.eq_any(in_subtree()).or(cadres::managing_unit_id.eq_any(in_subtree())));
+        let in_subtree =
+            || org_units::table.filter(org_units::path.like(format!("{path}%"))).select(org_units::id);
+        query = query.filter(
+            cadres::employing_unit_id.eq_any(in_subtree()).or(cadres::managing_unit_id.eq_any(in_subtree())),
+        );
     }
     if let Some(rank) = filter.rank {
         query = query.filter(cadres::rank_grade.eq(rank.code()));
@@ -322,8 +342,11 @@ pub fn team(conn: &mut DbConn, unit_id: &str) -> Result<Vec<Cadre>, ApiError> {
         .load(conn)?;
     let mut members = rows.into_iter().map(CadreRow::into_domain).collect::<Result<Vec<_>, _>>()?;
     members.sort_by(|a, b| {
-        (!a.data.post.is_principal, a.data.post.level, &a.data.name)
-            .cmp(&(!b.data.post.is_principal, b.data.post.level, &b.data.name))
+        (!a.data.post.is_principal, a.data.post.level, &a.data.name).cmp(&(
+            !b.data.post.is_principal,
+            b.data.post.level,
+            &b.data.name,
+        ))
     });
     Ok(members)
 }

@@ -69,13 +69,18 @@ pub fn get(conn: &mut DbConn, id: &str) -> Result<Option<UnitRow>, ApiError> {
 /// A unit by id, or NOT_FOUND naming `field`.
 pub fn require(conn: &mut DbConn, id: &str, field: &str) -> Result<UnitRow, ApiError> {
     get(conn, id)?.ok_or_else(|| {
-        ApiError::not_found("ORG_UNIT_NOT_FOUND", format!("no org unit {id}")).with_violation(field, "no such org unit")
+        ApiError::not_found("ORG_UNIT_NOT_FOUND", format!("no org unit {id}"))
+            .with_violation(field, "no such org unit")
     })
 }
 
 /// A unit by code.
 pub fn by_code(conn: &mut DbConn, code: &str) -> Result<Option<UnitRow>, ApiError> {
-    Ok(org_units::table.filter(org_units::code.eq(code)).select(UnitRow::as_select()).first(conn).optional()?)
+    Ok(org_units::table
+        .filter(org_units::code.eq(code))
+        .select(UnitRow::as_select())
+        .first(conn)
+        .optional()?)
 }
 
 /// Whether a root exists.
@@ -124,7 +129,11 @@ pub fn insert(
 pub fn rename(conn: &mut DbConn, unit: &UnitRow, name: &str) -> Result<UnitRow, ApiError> {
     let now = clock::now();
     diesel::update(org_units::table.find(&unit.id))
-        .set((org_units::name.eq(name), org_units::version.eq(unit.version + 1), org_units::updated_at.eq(now)))
+        .set((
+            org_units::name.eq(name),
+            org_units::version.eq(unit.version + 1),
+            org_units::updated_at.eq(now),
+        ))
         .execute(conn)?;
     Ok(UnitRow { name: name.to_owned(), version: unit.version + 1, updated_at: now, ..unit.clone() })
 }
@@ -225,9 +234,11 @@ pub fn list(
     limit: i64,
 ) -> Result<(Vec<UnitRow>, i64), ApiError> {
     let total: i64 = filtered(filter).count().get_result(conn)?;
-    let mut query = filtered(filter).select(UnitRow::as_select()).order((org_units::depth.asc(), org_units::code.asc()));
+    let mut query =
+        filtered(filter).select(UnitRow::as_select()).order((org_units::depth.asc(), org_units::code.asc()));
     if let Some((depth, code)) = after {
-        query = query.filter(org_units::depth.gt(depth).or(org_units::depth.eq(depth).and(org_units::code.gt(code))));
+        query = query
+            .filter(org_units::depth.gt(depth).or(org_units::depth.eq(depth).and(org_units::code.gt(code))));
     }
     Ok((query.limit(limit).load(conn)?, total))
 }

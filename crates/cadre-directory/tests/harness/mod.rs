@@ -19,7 +19,9 @@ use cadre_proto::{
     types::Date,
 };
 use tonic::{Code, Status, transport::Channel};
-use tonic_health::pb::{HealthCheckRequest, health_check_response::ServingStatus, health_client::HealthClient};
+use tonic_health::pb::{
+    HealthCheckRequest, health_check_response::ServingStatus, health_client::HealthClient,
+};
 use tonic_types::StatusExt as _;
 
 pub struct Harness {
@@ -80,7 +82,7 @@ impl Harness {
     }
 
     pub async fn audit_records(&self) -> u64 {
-        let report = self.db.run(|conn| cadre_platform::audit::verify(conn)).await.unwrap();
+        let report = self.db.run(cadre_platform::audit::verify).await.unwrap();
         assert_eq!(report.broken, None, "the audit chain verifies");
         report.records
     }
@@ -112,7 +114,9 @@ impl Harness {
             })
             .await
             .unwrap_or_else(|s| panic!("create unit {code}: {s:?}"))
-            .into_inner().org_unit.unwrap()
+            .into_inner()
+            .org_unit
+            .unwrap()
     }
 
     pub async fn cadre(&mut self, cadre: pb::Cadre) -> pb::Cadre {
@@ -120,7 +124,9 @@ impl Harness {
             .create_cadre(pb::CreateCadreRequest { request_id: rid(), cadre: Some(cadre) })
             .await
             .unwrap_or_else(|s| panic!("create cadre: {s:?}"))
-            .into_inner().cadre.unwrap()
+            .into_inner()
+            .cadre
+            .unwrap()
     }
 }
 
@@ -169,7 +175,10 @@ pub fn sample_cadre(unit_id: &str, name: &str, sequence: u16) -> pb::Cadre {
             start_date: Some(date("2015-01-01")),
             ..Default::default()
         }),
-        rank: Some(pb::Rank { grade: pb::RankGrade::PrincipalStaff3 as i32, start_date: Some(date("2021-01-01")) }),
+        rank: Some(pb::Rank {
+            grade: pb::RankGrade::PrincipalStaff3 as i32,
+            start_date: Some(date("2021-01-01")),
+        }),
         status: pb::CadreStatus::Active as i32,
         work_history: vec![pb::WorkHistoryEntry {
             start_date: Some(date("2007-07-01")),
@@ -189,8 +198,10 @@ pub fn assert_error(status: &Status, code: Code, reason: &str, field: Option<&st
     assert_eq!(info.reason, reason, "{status:?}");
     assert_eq!(info.domain, "directory.cadre");
     if let Some(field) = field {
-        let fields: Vec<String> =
-            details.bad_request().map(|b| b.field_violations.iter().map(|v| v.field.clone()).collect()).unwrap_or_default();
+        let fields: Vec<String> = details
+            .bad_request()
+            .map(|b| b.field_violations.iter().map(|v| v.field.clone()).collect())
+            .unwrap_or_default();
         assert!(fields.iter().any(|f| f == field), "no violation on {field}: {fields:?} in {status:?}");
     }
 }
