@@ -182,7 +182,15 @@ fn apply_row(
     let data = match checked {
         Ok(data) if problems.is_empty() => data,
         result => {
-            problems.extend(result.err().unwrap_or_default());
+            // A unit code that did not resolve already explains why the unit ids are missing.
+            let unit_unresolved = problems.iter().any(|(f, _)| f.ends_with("unit_code"));
+            problems.extend(
+                result
+                    .err()
+                    .unwrap_or_default()
+                    .into_iter()
+                    .filter(|(f, _)| !(unit_unresolved && f.ends_with("unit_id"))),
+            );
             let error = ApiError::invalid_argument("INVALID_ROW", "the row is not valid");
             return Err(problems
                 .into_iter()

@@ -45,31 +45,40 @@ async fn imports_are_idempotent_and_refuse_bad_rows_whole() {
     for database in TestDatabase::each() {
         let mut h = Harness::start(database).await;
         h.small_tree().await;
-        // 1 200 rows cross two chunk boundaries; rows 7 and 1 100 are bad in different ways.
+        // 1 200 rows cross two chunk boundaries. Row 7 names no unit, row 1 100 has a bad check digit, and
+        // row 23 reuses row 21's citizen id, which only the database's unique index catches: the row's
+        // savepoint must undo it without spoiling the rest of its chunk.
         let mut rows: Vec<_> =
             (1..=1200).map(|n| record(n, if n % 2 == 0 { "T01" } else { "U01" })).collect();
         rows[6].employing_unit_code = "NOPE".into();
         rows[1099].citizen_id.replace_range(17.., "Z");
+        rows[22].citizen_id = rows[20].citizen_id.clone();
         let first = import(&mut h, rows.clone()).await;
         assert_eq!(
             (first.received, first.created, first.updated, first.unchanged, first.rejected),
-            (1200, 1198, 0, 0, 2),
+            (1200, 1197, 0, 0, 3),
             "{}",
             h.backend
         );
+        let rejected: Vec<_> =
+            first.errors.iter().map(|e| (e.row, e.external_id.as_str(), e.reason.as_str())).collect();
         assert_eq!(
-            first.errors.iter().map(|e| (e.row, e.external_id.as_str())).collect::<Vec<_>>(),
-            [(7, "HR00007"), (1100, "HR01100")]
+            rejected,
+            [
+                (7, "HR00007", "INVALID_ROW"),
+                (23, "HR00023", "CADRE_CITIZEN_ID_TAKEN"),
+                (1100, "HR01100", "INVALID_ROW")
+            ]
         );
         assert_eq!(first.errors[0].field_errors[0].field, "employing_unit_code");
-        assert_eq!(first.errors[1].field_errors[0].field, "citizen_id");
+        assert_eq!(first.errors[2].field_errors[0].field, "citizen_id");
         let events = h.event_count().await;
         let audits = h.audit_records().await;
 
         let again = import(&mut h, rows.clone()).await;
         assert_eq!(
             (again.created, again.updated, again.unchanged, again.rejected),
-            (0, 0, 1198, 2),
+            (0, 0, 1197, 3),
             "re-importing changes nothing"
         );
         assert_eq!((h.event_count().await, h.audit_records().await), (events, audits));
@@ -77,7 +86,7 @@ async fn imports_are_idempotent_and_refuse_bad_rows_whole() {
         rows[0].name = "员工一".into();
         rows[6].employing_unit_code = "T01".into();
         let fixed = import(&mut h, rows).await;
-        assert_eq!((fixed.created, fixed.updated, fixed.unchanged, fixed.rejected), (1, 1, 1197, 1));
+        assert_eq!((fixed.created, fixed.updated, fixed.unchanged, fixed.rejected), (1, 1, 1196, 2));
         let renamed = h
             .client
             .search_cadres(pb::SearchCadresRequest { name_query: "员工一".into(), ..Default::default() })

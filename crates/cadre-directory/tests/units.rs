@@ -4,7 +4,7 @@ mod harness;
 
 use cadre_platform::testing::TestDatabase;
 use cadre_proto::directory as pb;
-use harness::{Harness, assert_error, rid, sample_cadre};
+use harness::{Harness, assert_error, create_unit as create, rid, sample_cadre};
 use tonic::Code;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -252,19 +252,6 @@ async fn a_request_id_replays_and_cannot_be_reused() {
         assert_error(&err, Code::InvalidArgument, "INVALID_REQUEST_ID", Some("request_id"));
         assert_eq!(h.audit_records().await, 1);
         h.stop().await;
-    }
-}
-
-fn create(parent_id: &str, code: &str, name: &str, kind: &str) -> pb::CreateOrgUnitRequest {
-    pb::CreateOrgUnitRequest {
-        request_id: rid(),
-        org_unit: Some(pb::OrgUnit {
-            parent_id: parent_id.into(),
-            code: code.into(),
-            name: name.into(),
-            kind: kind.into(),
-            ..Default::default()
-        }),
     }
 }
 

@@ -1,6 +1,6 @@
 //! `cadre`: one binary for the whole suite (see `cadre --help`).
 
-use std::{path::PathBuf, process::ExitCode};
+use std::{io::Write as _, path::PathBuf, process::ExitCode};
 
 use cadre::{
     hr_csv,
@@ -134,34 +134,43 @@ async fn serve(config: Config, targets: &[Target], seed: Seed, banner: bool) -> 
     suite.wait().await
 }
 
+/// Tells a person where everything listens. Written without `println!`, which panics when stdout is a
+/// closed pipe: a server must not die because whoever started it stopped reading.
 fn print_banner(config: &Config, suite: &Suite) {
-    println!(
+    use std::fmt::Write as _;
+    let mut text = String::new();
+    let _ = writeln!(
+        text,
         "\nCadre Supervision Suite (干部监督管理平台), dev mode: demo district on SQLite in {}\n",
         config.data_dir
     );
     for (target, addr) in &suite.addrs {
-        println!("  {:<10} grpc://{addr}   (health, reflection, event feed)", target.name());
+        let _ = writeln!(text, "  {:<10} grpc://{addr}   (health, reflection, event feed)", target.name());
     }
     if !config.metrics_listen.is_empty() {
-        println!("  {:<10} http://{}/metrics", "metrics", config.metrics_listen);
+        let _ = writeln!(text, "  {:<10} http://{}/metrics", "metrics", config.metrics_listen);
     }
     if let Some(addr) = suite.addrs.get(&Target::Directory) {
-        println!("\nTry it (any gRPC client; grpcurl shown):");
-        println!("  grpcurl -plaintext {addr} list");
-        println!(
-            "  grpcurl -plaintext -d '{{\"kind\":\"town\"}}' {addr} cadre.directory.v1.DirectoryService/ListUnitKinds"
-        );
-        println!(
+        let _ = writeln!(text, "\nTry it (any gRPC client; grpcurl shown):");
+        let _ = writeln!(text, "  grpcurl -plaintext {addr} list");
+        let _ =
+            writeln!(text, "  grpcurl -plaintext {addr} cadre.directory.v1.DirectoryService/ListOrgUnits");
+        let _ = writeln!(
+            text,
             "  grpcurl -plaintext -d '{{\"name_query\":\"王\",\"page_size\":5}}' {addr} cadre.directory.v1.DirectoryService/SearchCadres"
         );
-        println!("  cadre import hr FILE.csv --endpoint http://{addr}");
-        println!(
+        let _ = writeln!(text, "  cadre import hr FILE.csv --endpoint http://{addr}");
+        let _ = writeln!(
+            text,
             "\nDemo accounts: orgofficer, committee, inspector, leader.t01, hr.t01, cadre.t01, sysadmin, auditadmin, hr-system"
         );
-        println!(
+        let _ = writeln!(
+            text,
             "(ResolvePrincipal {{\"username\":\"orgofficer\"}} shows roles and scope; sign-in arrives with the gateway.)\n"
         );
     }
+    let mut stdout = std::io::stdout().lock();
+    let _ = stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush());
 }
 
 async fn import_hr(config: &Config, file: &std::path::Path, endpoint: Option<String>) -> anyhow::Result<()> {

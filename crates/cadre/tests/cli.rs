@@ -91,6 +91,7 @@ fn serve_import_and_verify_through_the_binary() {
     assert!(!ok, "a rejected row makes the command fail");
     assert!(first.contains("created 2, updated 0, unchanged 0, rejected 1"), "{first}");
     assert!(first.contains("line 4 (EXT3)") && first.contains("employing_unit_code"), "{first}");
+    assert!(!first.contains("employing_unit_id"), "the unresolved code explains the missing id: {first}");
     let (_, second) = wait_ready();
     assert!(second.contains("created 0, updated 0, unchanged 2, rejected 1"), "{second}");
     drop(dev);

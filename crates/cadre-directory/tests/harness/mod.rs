@@ -102,16 +102,7 @@ impl Harness {
 
     pub async fn unit(&mut self, parent_id: &str, code: &str, name: &str, kind: &str) -> pb::OrgUnit {
         self.client
-            .create_org_unit(pb::CreateOrgUnitRequest {
-                request_id: rid(),
-                org_unit: Some(pb::OrgUnit {
-                    parent_id: parent_id.into(),
-                    code: code.into(),
-                    name: name.into(),
-                    kind: kind.into(),
-                    ..Default::default()
-                }),
-            })
+            .create_org_unit(create_unit(parent_id, code, name, kind))
             .await
             .unwrap_or_else(|s| panic!("create unit {code}: {s:?}"))
             .into_inner()
@@ -135,6 +126,20 @@ pub struct Tree {
     pub town: pb::OrgUnit,
     pub village: pb::OrgUnit,
     pub bureau: pb::OrgUnit,
+}
+
+/// A request to create a unit.
+pub fn create_unit(parent_id: &str, code: &str, name: &str, kind: &str) -> pb::CreateOrgUnitRequest {
+    pb::CreateOrgUnitRequest {
+        request_id: rid(),
+        org_unit: Some(pb::OrgUnit {
+            parent_id: parent_id.into(),
+            code: code.into(),
+            name: name.into(),
+            kind: kind.into(),
+            ..Default::default()
+        }),
+    }
 }
 
 pub fn rid() -> String {

@@ -1,6 +1,7 @@
 //! Server bootstrap: every service is served the same way, with health (NOT_SERVING until its database is
 //! migrated and answers), reflection, explicit limits, load shedding and a graceful shutdown.
 
+mod gate;
 mod observe;
 mod shed;
 mod shutdown;
@@ -12,6 +13,7 @@ use tokio_stream::wrappers::TcpListenerStream;
 use tonic::{service::Routes, transport::Server};
 use tonic_health::ServingStatus;
 
+pub use gate::{Gate, GateLayer, Readiness};
 pub use observe::{Observe, ObserveLayer};
 pub use shed::{Shed, ShedLayer};
 pub use shutdown::{Shutdown, ShutdownTrigger, os_signal, shutdown_channel};
@@ -32,7 +34,8 @@ pub struct ServeContext {
 /// Serves `routes` plus health and reflection on `listener` until shutdown.
 ///
 /// The gRPC services named in `health_names` (and the empty name, which tonic-health would otherwise
-/// report SERVING from the start) are NOT_SERVING until `ready` succeeds. On shutdown they turn NOT_SERVING
+/// report SERVING from the start) are NOT_SERVING until `ready` succeeds, and calls other than health and
+/// reflection are answered UNAVAILABLE until then. On shutdown they turn NOT_SERVING
 /// at once, accepted requests finish, and the server stops within the configured grace period.
 pub async fn serve<R>(
     listener: TcpListener,
@@ -71,6 +74,7 @@ where
             tracing::info!(%local, "draining");
         }
     };
+    let readiness = Readiness::default();
     let server = Server::builder()
         .max_concurrent_streams(Some(limits.max_concurrent_streams))
         .http2_max_pending_accept_reset_streams(Some(limits.max_pending_reset_streams))
@@ -79,11 +83,13 @@ where
         .timeout(Duration::from_millis(limits.request_timeout_ms))
         .layer(ObserveLayer::new(ctx.metrics.clone()))
         .layer(ShedLayer::new(limits.max_in_flight, ctx.metrics.clone()))
+        .layer(GateLayer::new(readiness.clone()))
         .add_routes(routes)
         .serve_with_incoming_shutdown(TcpListenerStream::new(listener), on_shutdown);
     let mut server = tokio::spawn(server);
 
     ready.await?;
+    readiness.open();
     if !ctx.shutdown.is_fired() {
         for name in &names {
             reporter.set_service_status(name, ServingStatus::Serving).await;
