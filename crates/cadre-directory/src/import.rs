@@ -110,7 +110,8 @@ fn apply_chunk(
                             .violations()
                             .iter()
                             .map(|v| pb::ImportFieldError {
-                                field: v.field.clone(),
+                                // Rows name their own fields, not the record the store speaks of.
+                                field: v.field.trim_start_matches("cadre.").to_owned(),
                                 description: v.description.clone(),
                             })
                             .collect()

@@ -71,6 +71,7 @@ async fn imports_are_idempotent_and_refuse_bad_rows_whole() {
             ]
         );
         assert_eq!(first.errors[0].field_errors[0].field, "employing_unit_code");
+        assert_eq!(first.errors[1].field_errors[0].field, "citizen_id");
         assert_eq!(first.errors[2].field_errors[0].field, "citizen_id");
         let events = h.event_count().await;
         let audits = h.audit_records().await;
