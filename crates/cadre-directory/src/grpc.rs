@@ -896,22 +896,23 @@ impl DirectoryService for DirectoryApi {
         request: Request<pb::ResolvePrincipalRequest>,
     ) -> Result<Response<pb::ResolvePrincipalResponse>, Status> {
         use pb::resolve_principal_request::Subject;
-        let subject = request.into_inner().subject;
-        let (field, value) = match &subject {
-            Some(Subject::AccountId(v)) => ("account_id", v.clone()),
-            Some(Subject::Username(v)) => ("username", v.clone()),
-            Some(Subject::ExternalSubject(v)) => ("external_subject", v.clone()),
-            None => ("subject", String::new()),
+        // External subjects come from identity providers and may be longer than our ids.
+        let (field, value, max_len) = match request.into_inner().subject {
+            Some(Subject::AccountId(v)) => ("account_id", v, 64),
+            Some(Subject::Username(v)) => ("username", v, 64),
+            Some(Subject::ExternalSubject(v)) => ("external_subject", v, 255),
+            None => ("subject", String::new(), 0),
         };
-        let value = require_id(field, &value).or_else(|e| {
-            // External subjects may be longer than ids.
-            if field == "external_subject" && !value.trim().is_empty() && value.len() <= 255 {
-                Ok(value.trim().to_owned())
-            } else {
-                Err(e)
-            }
-        });
-        let value = value.map_err(status)?;
+        let value = value.trim().to_owned();
+        if value.is_empty() || value.len() > max_len {
+            return Err(status(
+                ApiError::invalid_argument(
+                    "INVALID_SUBJECT",
+                    "name the caller by account id, username or subject",
+                )
+                .with_violation(field, format!("must be 1-{} characters", max_len.max(1))),
+            ));
+        }
         let principal = self
             .db
             .run(move |conn| {

@@ -121,7 +121,7 @@ async fn accounts_hold_consistent_roles_and_resolve_to_principals() {
         assert_error(&err, Code::NotFound, "ACCOUNT_NOT_FOUND", Some("username"));
         let err =
             h.client.resolve_principal(pb::ResolvePrincipalRequest { subject: None }).await.unwrap_err();
-        assert_error(&err, Code::InvalidArgument, "INVALID_ID", Some("subject"));
+        assert_error(&err, Code::InvalidArgument, "INVALID_SUBJECT", Some("subject"));
 
         // Disable the account and link an identity-provider subject; the version guards the change.
         let update = pb::UpdateAccountRequest {

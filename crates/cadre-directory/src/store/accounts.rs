@@ -177,8 +177,9 @@ pub fn list(
         query = query.filter(accounts::username.gt(after));
     }
     let rows: Vec<AccountRow> = match role {
-        // Roles are a short comma list; filtering in SQL by pattern would also match prefixes of other codes.
-        Some(_) => query.load(conn)?,
+        // The LIKE narrows the scan in SQL; the exact check below keeps a code that merely contains another
+        // from matching.
+        Some(role) => query.filter(accounts::roles.like(format!("%{}%", role.code()))).load(conn)?,
         None => query.limit(limit).load(conn)?,
     };
     let mut accounts = rows.into_iter().map(AccountRow::into_domain).collect::<Result<Vec<_>, _>>()?;
