@@ -49,16 +49,7 @@ pub fn init(config: &Config, service_name: &str) -> anyhow::Result<TelemetryGuar
     let provider = if config.otlp_endpoint.is_empty() {
         None
     } else {
-        let exporter = opentelemetry_otlp::SpanExporter::builder()
-            .with_tonic()
-            .with_endpoint(config.otlp_endpoint.clone())
-            .build()?;
-        Some(
-            SdkTracerProvider::builder()
-                .with_batch_exporter(exporter)
-                .with_resource(Resource::builder().with_service_name(service_name.to_owned()).build())
-                .build(),
-        )
+        Some(otlp_provider(&config.otlp_endpoint, service_name)?)
     };
     let otel = provider.as_ref().map(|provider| {
         global::set_tracer_provider(provider.clone());
@@ -66,6 +57,18 @@ pub fn init(config: &Config, service_name: &str) -> anyhow::Result<TelemetryGuar
     });
     tracing_subscriber::registry().with(filter).with(fmt).with(otel).try_init()?;
     Ok(TelemetryGuard { provider })
+}
+
+/// A tracer provider that batches spans to an OTLP/gRPC collector at `endpoint`.
+pub fn otlp_provider(endpoint: &str, service_name: &str) -> anyhow::Result<SdkTracerProvider> {
+    let exporter = opentelemetry_otlp::SpanExporter::builder()
+        .with_tonic()
+        .with_endpoint(endpoint.to_owned())
+        .build()?;
+    Ok(SdkTracerProvider::builder()
+        .with_batch_exporter(exporter)
+        .with_resource(Resource::builder().with_service_name(service_name.to_owned()).build())
+        .build())
 }
 
 /// Reads W3C trace context from HTTP/2 headers (gRPC metadata).
@@ -194,6 +197,59 @@ mod tests {
             out.get("traceparent").unwrap(),
             "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
         );
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn spans_reach_an_otlp_collector() {
+        use opentelemetry::trace::Tracer as _;
+        use opentelemetry_proto::tonic::collector::trace::v1::{
+            ExportTraceServiceRequest, ExportTraceServiceResponse,
+            trace_service_server::{TraceService, TraceServiceServer},
+        };
+
+        struct Collector(tokio::sync::mpsc::UnboundedSender<ExportTraceServiceRequest>);
+
+        #[tonic::async_trait]
+        impl TraceService for Collector {
+            async fn export(
+                &self,
+                request: tonic::Request<ExportTraceServiceRequest>,
+            ) -> Result<tonic::Response<ExportTraceServiceResponse>, tonic::Status> {
+                let _ = self.0.send(request.into_inner());
+                Ok(tonic::Response::new(ExportTraceServiceResponse { partial_success: None }))
+            }
+        }
+
+        let (tx, mut received) = tokio::sync::mpsc::unbounded_channel();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(
+            tonic::transport::Server::builder()
+                .add_service(TraceServiceServer::new(Collector(tx)))
+                .serve_with_incoming(tokio_stream::wrappers::TcpListenerStream::new(listener)),
+        );
+        let provider = otlp_provider(&format!("http://{addr}"), "cadre-test").unwrap();
+        provider.tracer("test").in_span("probe-span", |_| {});
+        // Shutting down flushes the batch; it blocks, so it runs off the async workers.
+        tokio::task::spawn_blocking(move || provider.shutdown()).await.unwrap().unwrap();
+        let export =
+            tokio::time::timeout(std::time::Duration::from_secs(10), received.recv()).await.unwrap().unwrap();
+        let spans: Vec<_> = export
+            .resource_spans
+            .iter()
+            .flat_map(|r| &r.scope_spans)
+            .flat_map(|s| &s.spans)
+            .map(|s| s.name.clone())
+            .collect();
+        assert_eq!(spans, ["probe-span"]);
+        let service = export.resource_spans[0]
+            .resource
+            .as_ref()
+            .unwrap()
+            .attributes
+            .iter()
+            .find(|a| a.key == "service.name");
+        assert!(format!("{service:?}").contains("cadre-test"));
     }
 
     #[test]
