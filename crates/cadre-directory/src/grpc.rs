@@ -97,11 +97,10 @@ pub(crate) fn fact_policy(conn: &mut DbConn, on: NaiveDate) -> Result<FactPolicy
     })
 }
 
-/// A stored cadre as proto, with its current warnings.
-fn cadre_out(conn: &mut DbConn, cadre: &Cadre, full_citizen_id: bool) -> Result<pb::Cadre, ApiError> {
-    let today = clock::today();
-    let warnings = cadre.data.check(&fact_policy(conn, today)?, today).unwrap_or_default();
-    Ok(convert::cadre_to(cadre, full_citizen_id, &warnings))
+/// A stored cadre as proto, with its warnings under the policy in force `today`.
+fn cadre_out(cadre: &Cadre, full_citizen_id: bool, policy: &FactPolicy, today: NaiveDate) -> pb::Cadre {
+    let warnings = cadre.data.check(policy, today).unwrap_or_default();
+    convert::cadre_to(cadre, full_citizen_id, &warnings)
 }
 
 /// Checks that the cadre's units exist and are open.
@@ -245,54 +244,44 @@ impl DirectoryService for DirectoryApi {
         let name = name.unwrap_or_default();
         let response = self
             .db
-            .mutate(
-                ctx,
-                "/cadre.directory.v1.DirectoryService/CreateOrgUnit",
-                &request.request_id,
-                &request,
-                move |tx| {
-                    let kind = store::units::kind(tx.conn(), &unit.kind)?.ok_or_else(|| {
-                        ApiError::invalid_argument(
-                            "UNKNOWN_UNIT_KIND",
-                            format!("no unit kind {:?}", unit.kind),
-                        )
+            .mutate(ctx, method!("CreateOrgUnit"), &request.request_id, &request, move |tx| {
+                let kind = store::units::kind(tx.conn(), &unit.kind)?.ok_or_else(|| {
+                    ApiError::invalid_argument("UNKNOWN_UNIT_KIND", format!("no unit kind {:?}", unit.kind))
                         .with_violation("org_unit.kind", "not a kind from ListUnitKinds")
-                    })?;
-                    let parent = if unit.parent_id.is_empty() {
-                        if store::units::has_root(tx.conn())? {
-                            return Err(ApiError::failed_precondition(
-                                "ROOT_EXISTS",
-                                "the tree has its root already",
-                            )
-                            .with_violation("org_unit.parent_id", "is required: the root exists"));
-                        }
-                        None
-                    } else {
-                        let parent = store::units::require(tx.conn(), &unit.parent_id, "org_unit.parent_id")?;
-                        if parent.is_closed() {
-                            return Err(ApiError::failed_precondition(
-                                "PARENT_UNIT_CLOSED",
-                                "the parent unit is closed",
-                            )
-                            .with_violation("org_unit.parent_id", "the unit is closed"));
-                        }
-                        Some(parent)
-                    };
-                    let parent_kind = match &parent {
-                        Some(p) => store::units::kind(tx.conn(), &p.kind)?,
-                        None => None,
-                    };
-                    check_placement(&kind, parent_kind.as_ref()).map_err(|e| {
-                        ApiError::failed_precondition(e.reason(), e.message())
-                            .with_violation("org_unit.kind", e.message())
-                    })?;
-                    let row =
-                        store::units::insert(tx.conn(), parent.as_ref(), &unit.code, &name, &kind.code)?;
-                    events::unit_created(tx, &row)?;
-                    tx.set_object("org_unit", &row.id);
-                    Ok(convert::unit_to(&row))
-                },
-            )
+                })?;
+                let parent = if unit.parent_id.is_empty() {
+                    if store::units::has_root(tx.conn())? {
+                        return Err(ApiError::failed_precondition(
+                            "ROOT_EXISTS",
+                            "the tree has its root already",
+                        )
+                        .with_violation("org_unit.parent_id", "is required: the root exists"));
+                    }
+                    None
+                } else {
+                    let parent = store::units::require(tx.conn(), &unit.parent_id, "org_unit.parent_id")?;
+                    if parent.is_closed() {
+                        return Err(ApiError::failed_precondition(
+                            "PARENT_UNIT_CLOSED",
+                            "the parent unit is closed",
+                        )
+                        .with_violation("org_unit.parent_id", "the unit is closed"));
+                    }
+                    Some(parent)
+                };
+                let parent_kind = match &parent {
+                    Some(p) => store::units::kind(tx.conn(), &p.kind)?,
+                    None => None,
+                };
+                check_placement(&kind, parent_kind.as_ref()).map_err(|e| {
+                    ApiError::failed_precondition(e.reason(), e.message())
+                        .with_violation("org_unit.kind", e.message())
+                })?;
+                let row = store::units::insert(tx.conn(), parent.as_ref(), &unit.code, &name, &kind.code)?;
+                events::unit_created(tx, &row)?;
+                tx.set_object("org_unit", &row.id);
+                Ok(convert::unit_to(&row))
+            })
             .await
             .map_err(status)?;
         Ok(Response::new(pb::CreateOrgUnitResponse { org_unit: Some(response) }))
@@ -380,29 +369,23 @@ impl DirectoryService for DirectoryApi {
         let expected = request.expected_version;
         let response = self
             .db
-            .mutate(
-                ctx,
-                "/cadre.directory.v1.DirectoryService/RenameOrgUnit",
-                &request.request_id,
-                &request,
-                move |tx| {
-                    let unit = store::units::require(tx.conn(), &id, "id")?;
-                    check_version(expected, unit.version)?;
-                    if unit.is_closed() {
-                        return Err(ApiError::failed_precondition(
-                            "ORG_UNIT_CLOSED",
-                            "a closed unit is not renamed",
-                        ));
-                    }
-                    tx.set_object("org_unit", &unit.id);
-                    if unit.name == name {
-                        return Ok(convert::unit_to(&unit));
-                    }
-                    let renamed = store::units::rename(tx.conn(), &unit, &name)?;
-                    events::unit_renamed(tx, &renamed, &unit.name)?;
-                    Ok(convert::unit_to(&renamed))
-                },
-            )
+            .mutate(ctx, method!("RenameOrgUnit"), &request.request_id, &request, move |tx| {
+                let unit = store::units::require(tx.conn(), &id, "id")?;
+                check_version(expected, unit.version)?;
+                if unit.is_closed() {
+                    return Err(ApiError::failed_precondition(
+                        "ORG_UNIT_CLOSED",
+                        "a closed unit is not renamed",
+                    ));
+                }
+                tx.set_object("org_unit", &unit.id);
+                if unit.name == name {
+                    return Ok(convert::unit_to(&unit));
+                }
+                let renamed = store::units::rename(tx.conn(), &unit, &name)?;
+                events::unit_renamed(tx, &renamed, &unit.name)?;
+                Ok(convert::unit_to(&renamed))
+            })
             .await
             .map_err(status)?;
         Ok(Response::new(pb::RenameOrgUnitResponse { org_unit: Some(response) }))
@@ -419,37 +402,31 @@ impl DirectoryService for DirectoryApi {
         let expected = request.expected_version;
         let response = self
             .db
-            .mutate(
-                ctx,
-                "/cadre.directory.v1.DirectoryService/MoveOrgUnit",
-                &request.request_id,
-                &request,
-                move |tx| {
-                    let unit = store::units::require(tx.conn(), &id, "id")?;
-                    check_version(expected, unit.version)?;
-                    let parent = store::units::require(tx.conn(), &new_parent_id, "new_parent_id")?;
-                    let tree_error = |e: rules::TreeError| {
-                        ApiError::failed_precondition(e.reason(), e.message())
-                            .with_violation("new_parent_id", e.message())
-                    };
-                    check_move(&unit.path, unit.parent_id.is_none(), &parent.path).map_err(tree_error)?;
-                    if parent.is_closed() || unit.is_closed() {
-                        return Err(tree_error(rules::TreeError::ParentClosed));
-                    }
-                    let kind = store::units::kind(tx.conn(), &unit.kind)?;
-                    let parent_kind = store::units::kind(tx.conn(), &parent.kind)?;
-                    if let Some(kind) = &kind {
-                        check_placement(kind, parent_kind.as_ref()).map_err(tree_error)?;
-                    }
-                    tx.set_object("org_unit", &unit.id);
-                    if unit.parent_id.as_deref() == Some(parent.id.as_str()) {
-                        return Ok(convert::unit_to(&unit));
-                    }
-                    let moved = store::units::move_under(tx.conn(), &unit, &parent)?;
-                    events::unit_moved(tx, &moved, unit.parent_id.as_deref().unwrap_or_default())?;
-                    Ok(convert::unit_to(&moved))
-                },
-            )
+            .mutate(ctx, method!("MoveOrgUnit"), &request.request_id, &request, move |tx| {
+                let unit = store::units::require(tx.conn(), &id, "id")?;
+                check_version(expected, unit.version)?;
+                let parent = store::units::require(tx.conn(), &new_parent_id, "new_parent_id")?;
+                let tree_error = |e: rules::TreeError| {
+                    ApiError::failed_precondition(e.reason(), e.message())
+                        .with_violation("new_parent_id", e.message())
+                };
+                check_move(&unit.path, unit.parent_id.is_none(), &parent.path).map_err(tree_error)?;
+                if parent.is_closed() || unit.is_closed() {
+                    return Err(tree_error(rules::TreeError::ParentClosed));
+                }
+                let kind = store::units::kind(tx.conn(), &unit.kind)?;
+                let parent_kind = store::units::kind(tx.conn(), &parent.kind)?;
+                if let Some(kind) = &kind {
+                    check_placement(kind, parent_kind.as_ref()).map_err(tree_error)?;
+                }
+                tx.set_object("org_unit", &unit.id);
+                if unit.parent_id.as_deref() == Some(parent.id.as_str()) {
+                    return Ok(convert::unit_to(&unit));
+                }
+                let moved = store::units::move_under(tx.conn(), &unit, &parent)?;
+                events::unit_moved(tx, &moved, unit.parent_id.as_deref().unwrap_or_default())?;
+                Ok(convert::unit_to(&moved))
+            })
             .await
             .map_err(status)?;
         Ok(Response::new(pb::MoveOrgUnitResponse { org_unit: Some(response) }))
@@ -471,42 +448,36 @@ impl DirectoryService for DirectoryApi {
         }
         let response = self
             .db
-            .mutate(
-                ctx,
-                "/cadre.directory.v1.DirectoryService/CloseOrgUnit",
-                &request.request_id,
-                &request,
-                move |tx| {
-                    let unit = store::units::require(tx.conn(), &id, "id")?;
-                    tx.set_object("org_unit", &unit.id);
-                    if unit.is_closed() {
-                        return Ok(convert::unit_to(&unit));
-                    }
-                    if unit.parent_id.is_none() {
-                        return Err(ApiError::failed_precondition(
-                            "ROOT_UNIT_PERMANENT",
-                            "the district root cannot close",
-                        ));
-                    }
-                    let children = store::units::open_children(tx.conn(), &unit.id)?;
-                    if children > 0 {
-                        return Err(ApiError::failed_precondition(
-                            "UNIT_HAS_OPEN_CHILDREN",
-                            format!("{children} open units are under it: close or move them first"),
-                        ));
-                    }
-                    let staff = store::units::cadres_in_post(tx.conn(), &unit.id)?;
-                    if staff > 0 {
-                        return Err(ApiError::failed_precondition(
-                            "UNIT_HAS_CADRES",
-                            format!("{staff} cadres in post are employed there: transfer them first"),
-                        ));
-                    }
-                    let closed = store::units::close(tx.conn(), &unit, &reason)?;
-                    events::unit_closed(tx, &closed, &reason)?;
-                    Ok(convert::unit_to(&closed))
-                },
-            )
+            .mutate(ctx, method!("CloseOrgUnit"), &request.request_id, &request, move |tx| {
+                let unit = store::units::require(tx.conn(), &id, "id")?;
+                tx.set_object("org_unit", &unit.id);
+                if unit.is_closed() {
+                    return Ok(convert::unit_to(&unit));
+                }
+                if unit.parent_id.is_none() {
+                    return Err(ApiError::failed_precondition(
+                        "ROOT_UNIT_PERMANENT",
+                        "the district root cannot close",
+                    ));
+                }
+                let children = store::units::open_children(tx.conn(), &unit.id)?;
+                if children > 0 {
+                    return Err(ApiError::failed_precondition(
+                        "UNIT_HAS_OPEN_CHILDREN",
+                        format!("{children} open units are under it: close or move them first"),
+                    ));
+                }
+                let staff = store::units::cadres_in_post(tx.conn(), &unit.id)?;
+                if staff > 0 {
+                    return Err(ApiError::failed_precondition(
+                        "UNIT_HAS_CADRES",
+                        format!("{staff} cadres in post are employed there: transfer them first"),
+                    ));
+                }
+                let closed = store::units::close(tx.conn(), &unit, &reason)?;
+                events::unit_closed(tx, &closed, &reason)?;
+                Ok(convert::unit_to(&closed))
+            })
             .await
             .map_err(status)?;
         Ok(Response::new(pb::CloseOrgUnitResponse { org_unit: Some(response) }))
@@ -559,26 +530,20 @@ impl DirectoryService for DirectoryApi {
             .map_err(|p| status(invalid("INVALID_CADRE", "the cadre record is not valid", p)))?;
         let response = self
             .db
-            .mutate(
-                ctx,
-                "/cadre.directory.v1.DirectoryService/CreateCadre",
-                &request.request_id,
-                &request,
-                move |tx| {
-                    let today = clock::today();
-                    let policy = fact_policy(tx.conn(), today)?;
-                    data.check(&policy, today).map_err(|p| {
-                        let p = p.into_iter().map(|(f, d)| (format!("cadre.{f}"), d)).collect();
-                        invalid("INVALID_CADRE", "the cadre record is not valid", p)
-                    })?;
-                    check_cadre_units(tx.conn(), &data.employing_unit_id, &data.managing_unit_id)?;
-                    let actor = tx.ctx().actor.clone();
-                    let cadre = store::cadres::insert(tx.conn(), data, &actor, "CREATED")?;
-                    events::cadre_created(tx, &cadre)?;
-                    tx.set_object("cadre", &cadre.id);
-                    cadre_out(tx.conn(), &cadre, false)
-                },
-            )
+            .mutate(ctx, method!("CreateCadre"), &request.request_id, &request, move |tx| {
+                let today = clock::today();
+                let policy = fact_policy(tx.conn(), today)?;
+                data.check(&policy, today).map_err(|p| {
+                    let p = p.into_iter().map(|(f, d)| (format!("cadre.{f}"), d)).collect();
+                    invalid("INVALID_CADRE", "the cadre record is not valid", p)
+                })?;
+                check_cadre_units(tx.conn(), &data.employing_unit_id, &data.managing_unit_id)?;
+                let actor = tx.ctx().actor.clone();
+                let cadre = store::cadres::insert(tx.conn(), data, &actor, "CREATED")?;
+                events::cadre_created(tx, &cadre)?;
+                tx.set_object("cadre", &cadre.id);
+                Ok(cadre_out(&cadre, false, &policy, today))
+            })
             .await
             .map_err(status)?;
         Ok(Response::new(pb::CreateCadreResponse { cadre: Some(response) }))
@@ -593,16 +558,11 @@ impl DirectoryService for DirectoryApi {
         // The full citizen id is sensitive personal data: the read itself is audited.
         let cadre = self
             .db
-            .audited_read(
-                ctx,
-                "/cadre.directory.v1.DirectoryService/GetCadre",
-                "cadre",
-                id.clone(),
-                move |conn| {
-                    let cadre = store::cadres::require(conn, &id, "id")?;
-                    cadre_out(conn, &cadre, true)
-                },
-            )
+            .audited_read(ctx, method!("GetCadre"), "cadre", id.clone(), move |conn| {
+                let cadre = store::cadres::require(conn, &id, "id")?;
+                let today = clock::today();
+                Ok(cadre_out(&cadre, true, &fact_policy(conn, today)?, today))
+            })
             .await
             .map_err(status)?;
         Ok(Response::new(pb::GetCadreResponse { cadre: Some(cadre) }))
@@ -620,37 +580,31 @@ impl DirectoryService for DirectoryApi {
         let expected = request.expected_version;
         let response = self
             .db
-            .mutate(
-                ctx,
-                "/cadre.directory.v1.DirectoryService/UpdateCadre",
-                &request.request_id,
-                &request,
-                move |tx| {
-                    let current = store::cadres::require(tx.conn(), &id, "cadre.id")?;
-                    check_version(expected, current.version)?;
-                    let mut merged = convert::cadre_to(&current, true, &[]);
-                    overlay_cadre(&mut merged, &incoming, &paths);
-                    let data = convert::cadre_data_from(&merged, "cadre.")
-                        .map_err(|p| invalid("INVALID_CADRE", "the updated record is not valid", p))?;
-                    let today = clock::today();
-                    let policy = fact_policy(tx.conn(), today)?;
-                    data.check(&policy, today).map_err(|p| {
-                        let p = p.into_iter().map(|(f, d)| (format!("cadre.{f}"), d)).collect();
-                        invalid("INVALID_CADRE", "the updated record is not valid", p)
-                    })?;
-                    check_cadre_units(tx.conn(), &data.employing_unit_id, &data.managing_unit_id)?;
-                    let moved_unit = data.employing_unit_id != current.data.employing_unit_id
-                        || data.managing_unit_id != current.data.managing_unit_id;
-                    let actor = tx.ctx().actor.clone();
-                    let kind = if moved_unit { "TRANSFERRED" } else { "UPDATED" };
-                    let (updated, changed) = store::cadres::update(tx.conn(), &current, data, &actor, kind)?;
-                    if !changed.is_empty() {
-                        events::cadre_changed(tx, &current, &updated, &changed)?;
-                    }
-                    tx.set_object("cadre", &updated.id);
-                    cadre_out(tx.conn(), &updated, false)
-                },
-            )
+            .mutate(ctx, method!("UpdateCadre"), &request.request_id, &request, move |tx| {
+                let current = store::cadres::require(tx.conn(), &id, "cadre.id")?;
+                check_version(expected, current.version)?;
+                let mut merged = convert::cadre_to(&current, true, &[]);
+                overlay_cadre(&mut merged, &incoming, &paths);
+                let data = convert::cadre_data_from(&merged, "cadre.")
+                    .map_err(|p| invalid("INVALID_CADRE", "the updated record is not valid", p))?;
+                let today = clock::today();
+                let policy = fact_policy(tx.conn(), today)?;
+                data.check(&policy, today).map_err(|p| {
+                    let p = p.into_iter().map(|(f, d)| (format!("cadre.{f}"), d)).collect();
+                    invalid("INVALID_CADRE", "the updated record is not valid", p)
+                })?;
+                check_cadre_units(tx.conn(), &data.employing_unit_id, &data.managing_unit_id)?;
+                let moved_unit = data.employing_unit_id != current.data.employing_unit_id
+                    || data.managing_unit_id != current.data.managing_unit_id;
+                let actor = tx.ctx().actor.clone();
+                let kind = if moved_unit { "TRANSFERRED" } else { "UPDATED" };
+                let (updated, changed) = store::cadres::update(tx.conn(), &current, data, &actor, kind)?;
+                if !changed.is_empty() {
+                    events::cadre_changed(tx, &current, &updated, &changed)?;
+                }
+                tx.set_object("cadre", &updated.id);
+                Ok(cadre_out(&updated, false, &policy, today))
+            })
             .await
             .map_err(status)?;
         Ok(Response::new(pb::UpdateCadreResponse { cadre: Some(response) }))
@@ -701,7 +655,9 @@ impl DirectoryService for DirectoryApi {
                 let (cadres, total) = store::cadres::search(conn, &filter, after, size + 1)?;
                 let (page, token) =
                     paging::finish_page(cadres, size, &filters, |c: &Cadre| vec![c.id.clone()]);
-                let page = page.iter().map(|c| cadre_out(conn, c, false)).collect::<Result<Vec<_>, _>>()?;
+                let today = clock::today();
+                let policy = fact_policy(conn, today)?;
+                let page = page.iter().map(|c| cadre_out(c, false, &policy, today)).collect();
                 Ok((page, token, total))
             })
             .await
@@ -783,18 +739,12 @@ impl DirectoryService for DirectoryApi {
             .map_err(|p| status(invalid("INVALID_ACCOUNT", "the account is not valid", p)))?;
         let response = self
             .db
-            .mutate(
-                ctx,
-                "/cadre.directory.v1.DirectoryService/CreateAccount",
-                &request.request_id,
-                &request,
-                move |tx| {
-                    check_account_refs(tx.conn(), &account)?;
-                    let account = store::accounts::insert(tx.conn(), account)?;
-                    tx.set_object("account", &account.id);
-                    Ok(convert::account_to(&account))
-                },
-            )
+            .mutate(ctx, method!("CreateAccount"), &request.request_id, &request, move |tx| {
+                check_account_refs(tx.conn(), &account)?;
+                let account = store::accounts::insert(tx.conn(), account)?;
+                tx.set_object("account", &account.id);
+                Ok(convert::account_to(&account))
+            })
             .await
             .map_err(status)?;
         Ok(Response::new(pb::CreateAccountResponse { account: Some(response) }))
@@ -831,29 +781,22 @@ impl DirectoryService for DirectoryApi {
         let expected = request.expected_version;
         let response = self
             .db
-            .mutate(
-                ctx,
-                "/cadre.directory.v1.DirectoryService/UpdateAccount",
-                &request.request_id,
-                &request,
-                move |tx| {
-                    let current =
-                        store::accounts::find(tx.conn(), AccountKey::Id(&id))?.ok_or_else(|| {
-                            ApiError::not_found("ACCOUNT_NOT_FOUND", "no such account")
-                                .with_violation("account.id", "no such account")
-                        })?;
-                    check_version(expected, current.version)?;
-                    let mut merged = convert::account_to(&current);
-                    overlay_account(&mut merged, &incoming, &paths);
-                    let mut account = convert::account_fields_from(&merged, "account.")
-                        .map_err(|p| invalid("INVALID_ACCOUNT", "the updated account is not valid", p))?;
-                    check_account_refs(tx.conn(), &account)?;
-                    account.created_at = current.created_at;
-                    let account = store::accounts::update(tx.conn(), account, current.version)?;
-                    tx.set_object("account", &account.id);
-                    Ok(convert::account_to(&account))
-                },
-            )
+            .mutate(ctx, method!("UpdateAccount"), &request.request_id, &request, move |tx| {
+                let current = store::accounts::find(tx.conn(), AccountKey::Id(&id))?.ok_or_else(|| {
+                    ApiError::not_found("ACCOUNT_NOT_FOUND", "no such account")
+                        .with_violation("account.id", "no such account")
+                })?;
+                check_version(expected, current.version)?;
+                let mut merged = convert::account_to(&current);
+                overlay_account(&mut merged, &incoming, &paths);
+                let mut account = convert::account_fields_from(&merged, "account.")
+                    .map_err(|p| invalid("INVALID_ACCOUNT", "the updated account is not valid", p))?;
+                check_account_refs(tx.conn(), &account)?;
+                account.created_at = current.created_at;
+                let account = store::accounts::update(tx.conn(), account, current.version)?;
+                tx.set_object("account", &account.id);
+                Ok(convert::account_to(&account))
+            })
             .await
             .map_err(status)?;
         Ok(Response::new(pb::UpdateAccountResponse { account: Some(response) }))

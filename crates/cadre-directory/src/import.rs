@@ -17,7 +17,7 @@ use crate::{convert, domain::facts::FactPolicy, events, store};
 
 /// Rows per transaction.
 const CHUNK: usize = 500;
-const METHOD: &str = "/cadre.directory.v1.DirectoryService/ImportCadres";
+const METHOD: &str = method!("ImportCadres");
 
 /// What happened to one row.
 enum RowOutcome {

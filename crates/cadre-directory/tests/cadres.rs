@@ -149,6 +149,7 @@ async fn records_are_read_searched_updated_and_their_history_kept() {
             .into_inner()
             .leadership_team
             .unwrap();
+        assert_eq!(team.members[0].cadre_id, li.id, "the principal heads the team");
         assert_eq!(
             team.members.iter().map(|m| (m.name.as_str(), m.is_principal)).collect::<Vec<_>>(),
             [("李娜", true)]
@@ -275,7 +276,6 @@ async fn records_are_read_searched_updated_and_their_history_kept() {
             .unwrap()
             .into_inner();
         assert_eq!(rest.changes.iter().map(|c| c.version).collect::<Vec<_>>(), [1]);
-        let _ = li;
         h.stop().await;
     }
 }

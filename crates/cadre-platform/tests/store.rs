@@ -197,10 +197,10 @@ async fn the_feed_replays_follows_resumes_and_expires() {
             .await
             .unwrap_err();
         assert_eq!(expired.code(), Code::FailedPrecondition);
-        assert!(
-            format!("{:?}", expired.details()).contains("CURSOR_EXPIRED")
-                || expired.message().contains("relist")
-        );
+        let info =
+            tonic_types::StatusExt::get_error_details(&expired).error_info().cloned().expect("ErrorInfo");
+        assert_eq!((info.reason.as_str(), info.domain.as_str()), ("CURSOR_EXPIRED", "events.cadre"));
+        assert_eq!(info.metadata.get("pruned_through").map(String::as_str), Some("2"));
 
         trigger.fire();
         drop((stream, resumed, none));

@@ -8,7 +8,7 @@ use std::path::Path;
 use anyhow::Context as _;
 use cadre_directory::domain::codes::{CadreCategory, CadreStatus, Education, PostLevel, RankGrade};
 use cadre_proto::{directory as pb, types};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 /// The CSV columns, by header name.
 pub const COLUMNS: &[&str] = &[
@@ -35,7 +35,7 @@ pub const COLUMNS: &[&str] = &[
 ];
 
 /// One CSV row as text.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(default)]
 pub struct HrRow {
     /// HR id.
@@ -181,33 +181,14 @@ pub async fn send(
     Ok(client.import_cadres(stream).await.context("import failed")?.into_inner())
 }
 
-/// Writes records as CSV in the import's format (for exports and tests).
+/// Writes rows as CSV in the import's format (for exports and tests); the header comes from the fields.
 pub fn write(path: &Path, rows: &[HrRow]) -> anyhow::Result<()> {
     let mut writer = csv::Writer::from_path(path)?;
-    writer.write_record(COLUMNS)?;
-    for r in rows {
-        writer.write_record([
-            &r.external_id,
-            &r.name,
-            &r.citizen_id,
-            &r.gender,
-            &r.birth_date,
-            &r.work_start_date,
-            &r.party_entry_date,
-            &r.education,
-            &r.category,
-            &r.employing_unit_code,
-            &r.managing_unit_code,
-            &r.post_title,
-            &r.post_level,
-            &r.is_leader,
-            &r.is_team_member,
-            &r.is_principal,
-            &r.post_start_date,
-            &r.rank,
-            &r.rank_start_date,
-            &r.status,
-        ])?;
+    if rows.is_empty() {
+        writer.write_record(COLUMNS)?;
+    }
+    for row in rows {
+        writer.serialize(row)?;
     }
     writer.flush()?;
     Ok(())
@@ -243,6 +224,15 @@ mod tests {
         assert_eq!(record.status, 0, "empty code");
         assert_eq!(record.rank.unwrap().grade, RankGrade::Staff1.number());
         assert!(record.post.unwrap().is_leader);
+    }
+
+    #[test]
+    fn the_documented_columns_are_the_row_fields() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("hr.csv");
+        write(&path, &[HrRow::default()]).unwrap();
+        let header = std::fs::read_to_string(&path).unwrap().lines().next().unwrap().to_owned();
+        assert_eq!(header, COLUMNS.join(","));
     }
 
     #[test]

@@ -58,7 +58,12 @@ pub fn kinds(conn: &mut DbConn) -> Result<Vec<UnitKind>, ApiError> {
 
 /// One unit kind.
 pub fn kind(conn: &mut DbConn, code: &str) -> Result<Option<UnitKind>, ApiError> {
-    Ok(kinds(conn)?.into_iter().find(|k| k.code == code))
+    let row: Option<(String, String, i32)> = unit_kinds::table
+        .find(code)
+        .select((unit_kinds::code, unit_kinds::display_name, unit_kinds::tier))
+        .first(conn)
+        .optional()?;
+    Ok(row.map(|(code, display_name, tier)| UnitKind { code, display_name, tier }))
 }
 
 /// A unit by id.

@@ -1,9 +1,8 @@
 //! Server bootstrap: every service is served the same way, with health (NOT_SERVING until its database is
 //! migrated and answers), reflection, explicit limits, load shedding and a graceful shutdown.
 
-mod gate;
+mod admit;
 mod observe;
-mod shed;
 mod shutdown;
 
 use std::{future::Future, time::Duration};
@@ -13,9 +12,8 @@ use tokio_stream::wrappers::TcpListenerStream;
 use tonic::{service::Routes, transport::Server};
 use tonic_health::ServingStatus;
 
-pub use gate::{Gate, GateLayer, Readiness};
+pub use admit::{Admit, AdmitLayer, Readiness};
 pub use observe::{Observe, ObserveLayer};
-pub use shed::{Shed, ShedLayer};
 pub use shutdown::{Shutdown, ShutdownTrigger, os_signal, shutdown_channel};
 
 use crate::{config::ServerLimits, telemetry::Metrics};
@@ -52,14 +50,13 @@ where
     for name in &names {
         reporter.set_service_status(name, ServingStatus::NotServing).await;
     }
-    let reflection = tonic_reflection::server::Builder::configure()
-        .register_encoded_file_descriptor_set(cadre_proto::FILE_DESCRIPTOR_SET)
-        .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
-        .build_v1()?;
-    let reflection_alpha = tonic_reflection::server::Builder::configure()
-        .register_encoded_file_descriptor_set(cadre_proto::FILE_DESCRIPTOR_SET)
-        .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
-        .build_v1alpha()?;
+    let descriptors = || {
+        tonic_reflection::server::Builder::configure()
+            .register_encoded_file_descriptor_set(cadre_proto::FILE_DESCRIPTOR_SET)
+            .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+    };
+    let reflection = descriptors().build_v1()?;
+    let reflection_alpha = descriptors().build_v1alpha()?;
     let routes = routes.add_service(health_service).add_service(reflection).add_service(reflection_alpha);
 
     let limits = &ctx.limits;
@@ -82,8 +79,7 @@ where
         .http2_keepalive_timeout(Some(Duration::from_secs(10)))
         .timeout(Duration::from_millis(limits.request_timeout_ms))
         .layer(ObserveLayer::new(ctx.metrics.clone()))
-        .layer(ShedLayer::new(limits.max_in_flight, ctx.metrics.clone()))
-        .layer(GateLayer::new(readiness.clone()))
+        .layer(AdmitLayer::new(readiness.clone(), limits.max_in_flight, ctx.metrics.clone()))
         .add_routes(routes)
         .serve_with_incoming_shutdown(TcpListenerStream::new(listener), on_shutdown);
     let mut server = tokio::spawn(server);
