@@ -29,6 +29,12 @@ pub struct SeedReport {
     pub accounts: usize,
 }
 
+/// The subject the development token issuer (`cadre dev token --as <username>`) puts in a demo account's
+/// tokens; the demo accounts carry it as their external subject.
+pub fn demo_subject(username: &str) -> String {
+    format!("demo:{username}")
+}
+
 /// Seeds the demo district unless the directory already has a root unit.
 pub async fn seed_once(db: &Db) -> Result<SeedReport, ApiError> {
     let report = db
@@ -80,7 +86,8 @@ pub async fn seed_once(db: &Db) -> Result<SeedReport, ApiError> {
                     roles,
                     scope_unit_id: demo.scope_unit_code.as_deref().map(unit_id).transpose()?,
                     clearances,
-                    external_subject: None,
+                    // The development issuer of `cadre dev` names demo people this way.
+                    external_subject: Some(demo_subject(&demo.username)),
                     state: AccountState::Active,
                     version: 0,
                     created_at: clock::now(),

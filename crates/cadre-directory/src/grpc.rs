@@ -1,7 +1,11 @@
 //! The tonic implementation of `cadre.directory.v1.DirectoryService`: maps proto to domain, calls the
 //! rules and the store inside one transaction, maps back. No SQL and no rules live here.
 
-use cadre_platform::{ApiError, CallContext, Db, DbConn, Violations, clock, paging, policy};
+use cadre_platform::{
+    ApiError, CallContext, Db, DbConn, Violations,
+    auth::{Caller, DataScope},
+    clock, paging, policy,
+};
 use cadre_proto::directory::{self as pb, directory_service_server::DirectoryService};
 use chrono::NaiveDate;
 use futures::StreamExt as _;
@@ -18,7 +22,7 @@ use crate::{
     },
     events, import,
     store::{
-        self,
+        self, Lookup,
         accounts::{Account, AccountKey},
         cadres::CadreFilter,
         units::{UnitFilter, UnitRow},
@@ -43,6 +47,99 @@ impl DirectoryApi {
 
 fn status(error: ApiError) -> Status {
     error.into_status(ERROR_DOMAIN)
+}
+
+/// The `ErrorInfo` reason of a refusal because the record lies outside the caller's data scope.
+const OUT_OF_SCOPE: &str = "OUT_OF_SCOPE";
+
+fn cadre_not_found(field: &str) -> ApiError {
+    ApiError::not_found("CADRE_NOT_FOUND", "no such cadre").with_violation(field, "no such cadre")
+}
+
+fn account_not_found(field: &str) -> ApiError {
+    ApiError::not_found("ACCOUNT_NOT_FOUND", "no such account").with_violation(field, "no such account")
+}
+
+fn out_of_scope(message: &str) -> ApiError {
+    ApiError::new(tonic::Code::PermissionDenied, OUT_OF_SCOPE, message)
+}
+
+impl DirectoryApi {
+    /// Unwraps a scoped look-up. A record outside the caller's scope gets the same answer as an absent one,
+    /// so scope cannot be probed; unlike an absent one, the refusal is recorded in the audit chain.
+    async fn visible<T>(
+        &self,
+        ctx: &CallContext,
+        caller: &Caller,
+        (method, object_type, id): (&'static str, &'static str, &str),
+        lookup: Lookup<T>,
+        not_found: ApiError,
+    ) -> Result<T, Status> {
+        match lookup {
+            Lookup::Found(found) => Ok(found),
+            Lookup::Absent => Err(status(not_found)),
+            Lookup::Hidden => {
+                self.record_refusal(ctx, caller, (method, object_type, id), OUT_OF_SCOPE).await;
+                Err(status(not_found))
+            }
+        }
+    }
+
+    /// Records a refusal about one object; a failure to record is logged, not turned into another answer.
+    async fn record_refusal(
+        &self,
+        ctx: &CallContext,
+        caller: &Caller,
+        (method, object_type, id): (&'static str, &'static str, &str),
+        reason: &'static str,
+    ) {
+        let recorded = self
+            .db
+            .audit_refusal(ctx.clone(), method.to_owned(), object_type, id, reason, caller.request_id.clone())
+            .await;
+        if let Err(error) = recorded {
+            tracing::error!(%error, "could not audit a refused call");
+        }
+    }
+
+    /// Audits an out-of-scope refusal that a mutation returned, then passes the error on.
+    async fn audit_if_refused(
+        &self,
+        ctx: &CallContext,
+        caller: &Caller,
+        (method, object_type, id): (&'static str, &'static str, &str),
+        error: ApiError,
+    ) -> Status {
+        if error.reason() == OUT_OF_SCOPE {
+            self.record_refusal(ctx, caller, (method, object_type, id), OUT_OF_SCOPE).await;
+        }
+        status(error)
+    }
+
+    async fn lookup_cadre(&self, id: &str, scope: &DataScope) -> Result<Lookup<Cadre>, Status> {
+        let (id, scope) = (id.to_owned(), scope.clone());
+        self.db.run(move |conn| store::cadres::lookup(conn, &id, &scope)).await.map_err(status)
+    }
+}
+
+/// Checks that a cadre placed in these units stays inside the caller's scope (as [`DataScope::admits`]).
+fn check_units_in_scope(
+    conn: &mut DbConn,
+    scope: &DataScope,
+    employing: &str,
+    managing: &str,
+) -> Result<(), ApiError> {
+    if scope.is_district() {
+        return Ok(());
+    }
+    let employing = store::units::require(conn, employing, "cadre.employing_unit_id")?.path;
+    let managing = store::units::require(conn, managing, "cadre.managing_unit_id")?.path;
+    if scope.admits(&[&employing, &managing], None) {
+        Ok(())
+    } else {
+        Err(out_of_scope("the cadre's units are outside your remit")
+            .with_violation("cadre.employing_unit_id", "outside your remit"))
+    }
 }
 
 fn invalid(reason: &str, message: &str, problems: Vec<Problem>) -> ApiError {
@@ -230,7 +327,7 @@ impl DirectoryService for DirectoryApi {
         &self,
         request: Request<pb::CreateOrgUnitRequest>,
     ) -> Result<Response<pb::CreateOrgUnitResponse>, Status> {
-        let ctx = CallContext::from_metadata(request.metadata());
+        let ctx = CallContext::from_request(&request);
         let request = request.into_inner();
         let unit = request.org_unit.clone().unwrap_or_default();
         let mut violations = Violations::default();
@@ -357,7 +454,7 @@ impl DirectoryService for DirectoryApi {
         &self,
         request: Request<pb::RenameOrgUnitRequest>,
     ) -> Result<Response<pb::RenameOrgUnitResponse>, Status> {
-        let ctx = CallContext::from_metadata(request.metadata());
+        let ctx = CallContext::from_request(&request);
         let request = request.into_inner();
         let id = require_id("id", &request.id).map_err(status)?;
         let name = rules::normalize_name(&request.name).map_err(|d| {
@@ -395,7 +492,7 @@ impl DirectoryService for DirectoryApi {
         &self,
         request: Request<pb::MoveOrgUnitRequest>,
     ) -> Result<Response<pb::MoveOrgUnitResponse>, Status> {
-        let ctx = CallContext::from_metadata(request.metadata());
+        let ctx = CallContext::from_request(&request);
         let request = request.into_inner();
         let id = require_id("id", &request.id).map_err(status)?;
         let new_parent_id = require_id("new_parent_id", &request.new_parent_id).map_err(status)?;
@@ -436,7 +533,7 @@ impl DirectoryService for DirectoryApi {
         &self,
         request: Request<pb::CloseOrgUnitRequest>,
     ) -> Result<Response<pb::CloseOrgUnitResponse>, Status> {
-        let ctx = CallContext::from_metadata(request.metadata());
+        let ctx = CallContext::from_request(&request);
         let request = request.into_inner();
         let id = require_id("id", &request.id).map_err(status)?;
         let reason = request.reason.trim().to_owned();
@@ -487,16 +584,29 @@ impl DirectoryService for DirectoryApi {
         &self,
         request: Request<pb::GetLeadershipTeamRequest>,
     ) -> Result<Response<pb::GetLeadershipTeamResponse>, Status> {
+        let ctx = CallContext::from_request(&request);
+        let caller = Caller::of(&request)?.clone();
         let id = require_id("org_unit_id", &request.get_ref().org_unit_id).map_err(status)?;
-        let (unit, members) = self
+        let scope = caller.scope.clone();
+        let unit_id = id.clone();
+        let found = self
             .db
             .run(move |conn| {
-                let unit = store::units::require(conn, &id, "org_unit_id")?;
+                let unit = store::units::require(conn, &unit_id, "org_unit_id")?;
+                // The unit is public; its people are not: the team is shown to those whose scope holds it.
+                if !scope.admits_unit(&unit.path) {
+                    return Ok(None);
+                }
                 let members = store::cadres::team(conn, &unit.id)?;
-                Ok((unit, members))
+                Ok(Some((unit, members)))
             })
             .await
             .map_err(status)?;
+        let Some((unit, members)) = found else {
+            let object = (method!("GetLeadershipTeam"), "org_unit", id.as_str());
+            self.record_refusal(&ctx, &caller, object, OUT_OF_SCOPE).await;
+            return Err(status(out_of_scope("this unit's team is outside your remit")));
+        };
         Ok(Response::new(pb::GetLeadershipTeamResponse {
             leadership_team: Some(pb::LeadershipTeam {
                 org_unit: Some(convert::unit_to(&unit)),
@@ -518,7 +628,8 @@ impl DirectoryService for DirectoryApi {
         &self,
         request: Request<pb::CreateCadreRequest>,
     ) -> Result<Response<pb::CreateCadreResponse>, Status> {
-        let ctx = CallContext::from_metadata(request.metadata());
+        let ctx = CallContext::from_request(&request);
+        let caller = Caller::of(&request)?.clone();
         let request = request.into_inner();
         let Some(cadre) = &request.cadre else {
             return Err(status(
@@ -528,9 +639,10 @@ impl DirectoryService for DirectoryApi {
         };
         let data = convert::cadre_data_from(cadre, "cadre.")
             .map_err(|p| status(invalid("INVALID_CADRE", "the cadre record is not valid", p)))?;
+        let scope = caller.scope.clone();
         let response = self
             .db
-            .mutate(ctx, method!("CreateCadre"), &request.request_id, &request, move |tx| {
+            .mutate(ctx.clone(), method!("CreateCadre"), &request.request_id, &request, move |tx| {
                 let today = clock::today();
                 let policy = fact_policy(tx.conn(), today)?;
                 data.check(&policy, today).map_err(|p| {
@@ -538,14 +650,21 @@ impl DirectoryService for DirectoryApi {
                     invalid("INVALID_CADRE", "the cadre record is not valid", p)
                 })?;
                 check_cadre_units(tx.conn(), &data.employing_unit_id, &data.managing_unit_id)?;
+                check_units_in_scope(tx.conn(), &scope, &data.employing_unit_id, &data.managing_unit_id)?;
                 let actor = tx.ctx().actor.clone();
                 let cadre = store::cadres::insert(tx.conn(), data, &actor, "CREATED")?;
                 events::cadre_created(tx, &cadre)?;
                 tx.set_object("cadre", &cadre.id);
                 Ok(cadre_out(&cadre, false, &policy, today))
             })
-            .await
-            .map_err(status)?;
+            .await;
+        let response = match response {
+            Ok(response) => response,
+            Err(error) => {
+                let object = (method!("CreateCadre"), "cadre", "");
+                return Err(self.audit_if_refused(&ctx, &caller, object, error).await);
+            }
+        };
         Ok(Response::new(pb::CreateCadreResponse { cadre: Some(response) }))
     }
 
@@ -553,13 +672,16 @@ impl DirectoryService for DirectoryApi {
         &self,
         request: Request<pb::GetCadreRequest>,
     ) -> Result<Response<pb::GetCadreResponse>, Status> {
-        let ctx = CallContext::from_metadata(request.metadata());
+        let ctx = CallContext::from_request(&request);
+        let caller = Caller::of(&request)?;
         let id = require_id("id", &request.get_ref().id).map_err(status)?;
+        let lookup = self.lookup_cadre(&id, &caller.scope).await?;
+        let object = (method!("GetCadre"), "cadre", id.as_str());
+        let cadre = self.visible(&ctx, caller, object, lookup, cadre_not_found("id")).await?;
         // The full citizen id is sensitive personal data: the read itself is audited.
         let cadre = self
             .db
             .audited_read(ctx, method!("GetCadre"), "cadre", id.clone(), move |conn| {
-                let cadre = store::cadres::require(conn, &id, "id")?;
                 let today = clock::today();
                 Ok(cadre_out(&cadre, true, &fact_policy(conn, today)?, today))
             })
@@ -572,16 +694,26 @@ impl DirectoryService for DirectoryApi {
         &self,
         request: Request<pb::UpdateCadreRequest>,
     ) -> Result<Response<pb::UpdateCadreResponse>, Status> {
-        let ctx = CallContext::from_metadata(request.metadata());
+        let ctx = CallContext::from_request(&request);
+        let caller = Caller::of(&request)?.clone();
         let request = request.into_inner();
         let incoming = request.cadre.clone().unwrap_or_default();
         let id = require_id("cadre.id", &incoming.id).map_err(status)?;
         let paths = mask_paths(request.update_mask.as_ref(), CADRE_PATHS).map_err(status)?;
         let expected = request.expected_version;
+        let lookup = self.lookup_cadre(&id, &caller.scope).await?;
+        let object = (method!("UpdateCadre"), "cadre", id.as_str());
+        self.visible(&ctx, &caller, object, lookup, cadre_not_found("cadre.id")).await?;
+        let scope = caller.scope.clone();
+        let cadre_id = id.clone();
         let response = self
             .db
-            .mutate(ctx, method!("UpdateCadre"), &request.request_id, &request, move |tx| {
-                let current = store::cadres::require(tx.conn(), &id, "cadre.id")?;
+            .mutate(ctx.clone(), method!("UpdateCadre"), &request.request_id, &request, move |tx| {
+                // Looked up again inside the transaction: the record may have left the scope meanwhile.
+                let current = match store::cadres::lookup(tx.conn(), &id, &scope)? {
+                    Lookup::Found(current) => current,
+                    Lookup::Hidden | Lookup::Absent => return Err(cadre_not_found("cadre.id")),
+                };
                 check_version(expected, current.version)?;
                 let mut merged = convert::cadre_to(&current, true, &[]);
                 overlay_cadre(&mut merged, &incoming, &paths);
@@ -594,6 +726,7 @@ impl DirectoryService for DirectoryApi {
                     invalid("INVALID_CADRE", "the updated record is not valid", p)
                 })?;
                 check_cadre_units(tx.conn(), &data.employing_unit_id, &data.managing_unit_id)?;
+                check_units_in_scope(tx.conn(), &scope, &data.employing_unit_id, &data.managing_unit_id)?;
                 let moved_unit = data.employing_unit_id != current.data.employing_unit_id
                     || data.managing_unit_id != current.data.managing_unit_id;
                 let actor = tx.ctx().actor.clone();
@@ -605,8 +738,14 @@ impl DirectoryService for DirectoryApi {
                 tx.set_object("cadre", &updated.id);
                 Ok(cadre_out(&updated, false, &policy, today))
             })
-            .await
-            .map_err(status)?;
+            .await;
+        let response = match response {
+            Ok(response) => response,
+            Err(error) => {
+                let object = (method!("UpdateCadre"), "cadre", cadre_id.as_str());
+                return Err(self.audit_if_refused(&ctx, &caller, object, error).await);
+            }
+        };
         Ok(Response::new(pb::UpdateCadreResponse { cadre: Some(response) }))
     }
 
@@ -614,6 +753,7 @@ impl DirectoryService for DirectoryApi {
         &self,
         request: Request<pb::SearchCadresRequest>,
     ) -> Result<Response<pb::SearchCadresResponse>, Status> {
+        let scope = Caller::of(&request)?.scope.clone();
         let request = request.into_inner();
         let size = paging::page_size(request.page_size, 50, 500).map_err(status)?;
         let mut violations = Violations::default();
@@ -652,7 +792,7 @@ impl DirectoryService for DirectoryApi {
                     status: cadre_status,
                     team_members_only: request.team_members_only,
                 };
-                let (cadres, total) = store::cadres::search(conn, &filter, after, size + 1)?;
+                let (cadres, total) = store::cadres::search(conn, &filter, &scope, after, size + 1)?;
                 let (page, token) =
                     paging::finish_page(cadres, size, &filters, |c: &Cadre| vec![c.id.clone()]);
                 let today = clock::today();
@@ -673,8 +813,13 @@ impl DirectoryService for DirectoryApi {
         &self,
         request: Request<pb::ListCadreChangesRequest>,
     ) -> Result<Response<pb::ListCadreChangesResponse>, Status> {
+        let ctx = CallContext::from_request(&request);
+        let caller = Caller::of(&request)?.clone();
         let request = request.into_inner();
         let id = require_id("cadre_id", &request.cadre_id).map_err(status)?;
+        let lookup = self.lookup_cadre(&id, &caller.scope).await?;
+        let object = (method!("ListCadreChanges"), "cadre", id.as_str());
+        self.visible(&ctx, &caller, object, lookup, cadre_not_found("cadre_id")).await?;
         let size = paging::page_size(request.page_size, 50, 500).map_err(status)?;
         let filters = paging::filter_fingerprint(&[&id]);
         let before = paging::decode_token(&request.page_token, &filters)
@@ -687,10 +832,7 @@ impl DirectoryService for DirectoryApi {
             })?;
         let changes = self
             .db
-            .run(move |conn| {
-                store::cadres::require(conn, &id, "cadre_id")?;
-                store::cadres::changes(conn, &id, before, size + 1)
-            })
+            .run(move |conn| store::cadres::changes(conn, &id, before, size + 1))
             .await
             .map_err(status)?;
         let (page, next_page_token) =
@@ -705,7 +847,7 @@ impl DirectoryService for DirectoryApi {
         &self,
         request: Request<Streaming<pb::ImportCadresRequest>>,
     ) -> Result<Response<pb::ImportCadresResponse>, Status> {
-        let ctx = CallContext::from_metadata(request.metadata());
+        let ctx = CallContext::from_request(&request);
         let rows = request.into_inner().map(|item| match item {
             Ok(pb::ImportCadresRequest { record: Some(record) }) => Ok(record),
             Ok(pb::ImportCadresRequest { record: None }) => Ok(pb::HrCadreRecord::default()),
@@ -727,7 +869,7 @@ impl DirectoryService for DirectoryApi {
         &self,
         request: Request<pb::CreateAccountRequest>,
     ) -> Result<Response<pb::CreateAccountResponse>, Status> {
-        let ctx = CallContext::from_metadata(request.metadata());
+        let ctx = CallContext::from_request(&request);
         let request = request.into_inner();
         let Some(account) = &request.account else {
             return Err(status(
@@ -754,18 +896,14 @@ impl DirectoryService for DirectoryApi {
         &self,
         request: Request<pb::GetAccountRequest>,
     ) -> Result<Response<pb::GetAccountResponse>, Status> {
+        let ctx = CallContext::from_request(&request);
+        let caller = Caller::of(&request)?;
         let id = require_id("id", &request.get_ref().id).map_err(status)?;
-        let account = self
-            .db
-            .run(move |conn| store::accounts::find(conn, AccountKey::Id(&id)))
-            .await
-            .map_err(status)?
-            .ok_or_else(|| {
-                status(
-                    ApiError::not_found("ACCOUNT_NOT_FOUND", "no such account")
-                        .with_violation("id", "no such account"),
-                )
-            })?;
+        let (key, scope) = (id.clone(), caller.scope.clone());
+        let lookup =
+            self.db.run(move |conn| store::accounts::lookup(conn, &key, &scope)).await.map_err(status)?;
+        let object = (method!("GetAccount"), "account", id.as_str());
+        let account = self.visible(&ctx, caller, object, lookup, account_not_found("id")).await?;
         Ok(Response::new(pb::GetAccountResponse { account: Some(convert::account_to(&account)) }))
     }
 
@@ -773,19 +911,29 @@ impl DirectoryService for DirectoryApi {
         &self,
         request: Request<pb::UpdateAccountRequest>,
     ) -> Result<Response<pb::UpdateAccountResponse>, Status> {
-        let ctx = CallContext::from_metadata(request.metadata());
+        let ctx = CallContext::from_request(&request);
+        let caller = Caller::of(&request)?.clone();
         let request = request.into_inner();
         let incoming = request.account.clone().unwrap_or_default();
         let id = require_id("account.id", &incoming.id).map_err(status)?;
         let paths = mask_paths(request.update_mask.as_ref(), ACCOUNT_PATHS).map_err(status)?;
+        if id == ctx.actor {
+            // Nobody changes their own access: another security administrator must.
+            let object = (method!("UpdateAccount"), "account", id.as_str());
+            self.record_refusal(&ctx, &caller, object, "SELF_ADMINISTRATION").await;
+            let refusal = ApiError::new(
+                tonic::Code::PermissionDenied,
+                "SELF_ADMINISTRATION",
+                "you cannot change your own account; ask another security administrator",
+            );
+            return Err(status(refusal));
+        }
         let expected = request.expected_version;
         let response = self
             .db
             .mutate(ctx, method!("UpdateAccount"), &request.request_id, &request, move |tx| {
-                let current = store::accounts::find(tx.conn(), AccountKey::Id(&id))?.ok_or_else(|| {
-                    ApiError::not_found("ACCOUNT_NOT_FOUND", "no such account")
-                        .with_violation("account.id", "no such account")
-                })?;
+                let current = store::accounts::find(tx.conn(), AccountKey::Id(&id))?
+                    .ok_or_else(|| account_not_found("account.id"))?;
                 check_version(expected, current.version)?;
                 let mut merged = convert::account_to(&current);
                 overlay_account(&mut merged, &incoming, &paths);
@@ -806,6 +954,7 @@ impl DirectoryService for DirectoryApi {
         &self,
         request: Request<pb::ListAccountsRequest>,
     ) -> Result<Response<pb::ListAccountsResponse>, Status> {
+        let scope = Caller::of(&request)?.scope.clone();
         let request = request.into_inner();
         let size = paging::page_size(request.page_size, 50, 500).map_err(status)?;
         let role = match request.role {
@@ -823,7 +972,7 @@ impl DirectoryService for DirectoryApi {
             .and_then(|k| k.into_iter().next());
         let accounts = self
             .db
-            .run(move |conn| store::accounts::list(conn, role, after, size + 1))
+            .run(move |conn| store::accounts::list(conn, role, &scope, after, size + 1))
             .await
             .map_err(status)?;
         let (page, next_page_token) =

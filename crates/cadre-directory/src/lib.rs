@@ -8,6 +8,7 @@ macro_rules! method {
     };
 }
 
+pub mod access;
 pub mod convert;
 pub mod demo_seed;
 pub mod domain;

@@ -2,8 +2,11 @@
 
 use std::time::Duration;
 
+use std::sync::Arc;
+
 use cadre_platform::{
     Db,
+    auth::{AccessPolicy, AuthorizeLayer, PrincipalVerifier},
     config::Config,
     feed::{self, EventFeed},
     server::{self, ServeContext},
@@ -15,7 +18,7 @@ use cadre_proto::{
 use tokio::net::TcpListener;
 use tonic::service::Routes;
 
-use crate::{DirectoryApi, demo_seed, store::MIGRATIONS};
+use crate::{DirectoryApi, access::ACCESS, demo_seed, store::MIGRATIONS};
 
 /// The target name (`cadre serve --target directory`) and event source name.
 pub const TARGET: &str = "directory";
@@ -40,8 +43,12 @@ pub async fn serve(
     ctx: &ServeContext,
     seed: Seed,
 ) -> anyhow::Result<()> {
+    // Refuse to start with an undeclared method or without the keys to verify callers.
+    let policy = AccessPolicy::new(HEALTH_NAMES, &[ACCESS]).map_err(anyhow::Error::msg)?;
+    let verifier = Arc::new(PrincipalVerifier::load(&config.key_files().public_keys)?);
     let url = config.database_url(TARGET, &config.services.directory);
     let db = Db::connect(&url, config.pool_options()).await?;
+    let authorize = AuthorizeLayer::new(verifier, policy, Some(db.clone()));
     let limit = config.server.max_message_bytes;
     let api = DirectoryServiceServer::new(DirectoryApi::new(db.clone()))
         .max_decoding_message_size(limit)
@@ -70,5 +77,5 @@ pub async fn serve(
         }
         Ok(())
     };
-    server::serve(listener, routes, HEALTH_NAMES, ready, ctx).await
+    server::serve(listener, routes, HEALTH_NAMES, ready, authorize, ctx).await
 }

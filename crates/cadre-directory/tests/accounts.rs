@@ -95,7 +95,7 @@ async fn accounts_hold_consistent_roles_and_resolve_to_principals() {
 
         let resolve = |subject: Subject| pb::ResolvePrincipalRequest { subject: Some(subject) };
         let principal = h
-            .client
+            .system
             .resolve_principal(resolve(Subject::Username("leader.t01".into())))
             .await
             .unwrap()
@@ -109,7 +109,7 @@ async fn accounts_hold_consistent_roles_and_resolve_to_principals() {
         assert_eq!(principal.cadre_id, cadre.id);
         assert_eq!(principal.roles, vec![pb::Role::Cadre as i32, pb::Role::UnitLeader as i32]);
         let by_id = h
-            .client
+            .system
             .resolve_principal(resolve(Subject::AccountId(hr.id.clone())))
             .await
             .unwrap()
@@ -117,10 +117,10 @@ async fn accounts_hold_consistent_roles_and_resolve_to_principals() {
             .principal
             .unwrap();
         assert_eq!(by_id.kind, pb::AccountKind::Service as i32);
-        let err = h.client.resolve_principal(resolve(Subject::Username("nobody".into()))).await.unwrap_err();
+        let err = h.system.resolve_principal(resolve(Subject::Username("nobody".into()))).await.unwrap_err();
         assert_error(&err, Code::NotFound, "ACCOUNT_NOT_FOUND", Some("username"));
         let err =
-            h.client.resolve_principal(pb::ResolvePrincipalRequest { subject: None }).await.unwrap_err();
+            h.system.resolve_principal(pb::ResolvePrincipalRequest { subject: None }).await.unwrap_err();
         assert_error(&err, Code::InvalidArgument, "INVALID_SUBJECT", Some("subject"));
 
         // Disable the account and link an identity-provider subject; the version guards the change.
@@ -145,7 +145,7 @@ async fn accounts_hold_consistent_roles_and_resolve_to_principals() {
             "a retry replays"
         );
         let err = h
-            .client
+            .system
             .resolve_principal(resolve(Subject::ExternalSubject("oidc|4711".into())))
             .await
             .unwrap_err();

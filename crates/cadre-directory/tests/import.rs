@@ -155,7 +155,7 @@ async fn the_demo_district_has_the_shape_of_the_speech() {
             .unwrap();
         assert!(team.members.len() >= 6 && team.members[0].is_principal);
         let principal = h
-            .client
+            .system
             .resolve_principal(pb::ResolvePrincipalRequest {
                 subject: Some(pb::resolve_principal_request::Subject::Username("leader.t01".into())),
             })

@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use crate::db::{DbUrl, PoolOptions};
 
 /// Environment variables with the `CADRE_` prefix that are not configuration keys.
-const NOT_CONFIG_VARS: &[&str] = &["config", "test_pg_url", "require_pg"];
+const NOT_CONFIG_VARS: &[&str] = &["config", "test_pg_url", "require_pg", "token", "bless_matrix"];
 
 /// Everything a `cadre` process reads at start.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -37,6 +37,85 @@ pub struct Config {
     pub feed: FeedConfig,
     /// Per-service endpoints and databases.
     pub services: Services,
+    /// The keys of the principal the gateway signs and services verify.
+    pub auth: AuthConfig,
+    /// The built-in login.
+    pub identity: IdentityConfig,
+    /// The public entrance.
+    pub gateway: GatewayConfig,
+}
+
+/// The gateway: the one public listener.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GatewayConfig {
+    /// Address the gateway listens on (gRPC, gRPC-web and JSON on one port).
+    pub listen: String,
+    /// Where each target is, by name (`directory = "http://directory:50051"`); a target not named here is
+    /// reached at its own `services.<name>.listen`, which is right when everything runs in one process.
+    pub upstreams: std::collections::BTreeMap<String, String>,
+    /// The external identity provider's issuer (`iss`); empty turns OIDC tokens off.
+    pub oidc_issuer: String,
+    /// The audience (`aud`) tokens must name.
+    pub oidc_audience: String,
+    /// The provider's keys: a JWKS file path or an `https://` URL.
+    pub oidc_jwks: String,
+    /// How long a verified bearer token's principal is reused, in seconds; a revoked session stops working
+    /// within this time on every gateway replica.
+    pub auth_cache_secs: u64,
+    /// Largest JSON or gRPC-web request body, in bytes.
+    pub max_request_bytes: usize,
+    /// Deadline given to calls that name none, in milliseconds.
+    pub default_deadline_ms: u64,
+    /// Longest deadline a client may ask for, in milliseconds.
+    pub max_deadline_ms: u64,
+    /// Calls in flight before new ones are shed.
+    pub max_in_flight: usize,
+    /// Sustained calls per second per principal.
+    pub per_principal_rps: u32,
+    /// Burst per principal.
+    pub per_principal_burst: u32,
+    /// Sustained calls per second per client address (before authentication).
+    pub per_address_rps: u32,
+    /// Burst per client address.
+    pub per_address_burst: u32,
+    /// Browser origins allowed to call with gRPC-web or JSON (CORS); empty allows none.
+    pub cors_allowed_origins: Vec<String>,
+}
+
+/// Where the principal keys are and how long a principal lives.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuthConfig {
+    /// The gateway's Ed25519 private key (PKCS#8 PEM); empty means `<data_dir>/keys/principal-signing-key.pem`.
+    pub principal_signing_key: String,
+    /// The public keys services accept (JWKS); empty means `<data_dir>/keys/principal-public-keys.json`.
+    pub principal_public_keys: String,
+    /// Lifetime of a signed principal, in seconds: long enough for one call, short enough to be useless if
+    /// it leaks.
+    pub principal_ttl_secs: u64,
+    /// Roles exercised only after a second factor (TOTP, or an identity provider's `amr`); a session without
+    /// one keeps the other roles. By default every role but `cadre` and the service roles.
+    pub mfa_required_roles: Vec<crate::auth::Role>,
+}
+
+/// The built-in login (for districts without an identity provider).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IdentityConfig {
+    /// Where the directory is, to resolve accounts; empty means the directory's entry in
+    /// `gateway.upstreams`, else `services.directory.listen`.
+    pub directory_endpoint: String,
+    /// Consecutive failed logins that lock an account.
+    pub lockout_failures: u32,
+    /// How long a lock lasts, in minutes.
+    pub lockout_minutes: u32,
+    /// A session unused this long ends, in minutes.
+    pub session_idle_minutes: u32,
+    /// A session ends this long after login whatever its use, in hours.
+    pub session_absolute_hours: u32,
+    /// The issuer name authenticator apps show next to the code.
+    pub totp_issuer: String,
 }
 
 /// Log output format.
@@ -95,6 +174,8 @@ pub struct FeedConfig {
 pub struct Services {
     /// The directory service.
     pub directory: ServiceConfig,
+    /// The identity service: credentials and sessions of the built-in login, service keys.
+    pub identity: ServiceConfig,
 }
 
 /// One service's endpoint and database.
@@ -134,6 +215,42 @@ impl Default for Config {
                     listen: "127.0.0.1:50051".to_owned(),
                     database_url: String::new(),
                 },
+                identity: ServiceConfig { listen: "127.0.0.1:50052".to_owned(), database_url: String::new() },
+            },
+            auth: AuthConfig {
+                principal_signing_key: String::new(),
+                principal_public_keys: String::new(),
+                principal_ttl_secs: 60,
+                mfa_required_roles: crate::auth::Role::ALL
+                    .iter()
+                    .copied()
+                    .filter(|r| r.privileged_by_default())
+                    .collect(),
+            },
+            gateway: GatewayConfig {
+                listen: "127.0.0.1:8080".to_owned(),
+                upstreams: std::collections::BTreeMap::new(),
+                oidc_issuer: String::new(),
+                oidc_audience: String::new(),
+                oidc_jwks: String::new(),
+                auth_cache_secs: 5,
+                max_request_bytes: 4 * 1024 * 1024,
+                default_deadline_ms: 30_000,
+                max_deadline_ms: 120_000,
+                max_in_flight: 1024,
+                per_principal_rps: 20,
+                per_principal_burst: 40,
+                per_address_rps: 50,
+                per_address_burst: 100,
+                cors_allowed_origins: Vec::new(),
+            },
+            identity: IdentityConfig {
+                directory_endpoint: String::new(),
+                lockout_failures: 5,
+                lockout_minutes: 15,
+                session_idle_minutes: 30,
+                session_absolute_hours: 12,
+                totp_issuer: "cadre".to_owned(),
             },
         }
     }
@@ -197,11 +314,43 @@ impl Config {
             ("database.max_connections", u64::from(self.database.max_connections)),
             ("feed.retention_days", u64::from(self.feed.retention_days)),
             ("feed.poll_interval_ms", self.feed.poll_interval_ms),
+            ("auth.principal_ttl_secs", self.auth.principal_ttl_secs),
+            ("gateway.max_request_bytes", self.gateway.max_request_bytes as u64),
+            ("gateway.max_deadline_ms", self.gateway.max_deadline_ms),
+            ("gateway.default_deadline_ms", self.gateway.default_deadline_ms),
+            ("gateway.max_in_flight", self.gateway.max_in_flight as u64),
+            ("gateway.per_principal_rps", u64::from(self.gateway.per_principal_rps)),
+            ("gateway.per_address_rps", u64::from(self.gateway.per_address_rps)),
+            ("identity.lockout_failures", u64::from(self.identity.lockout_failures)),
+            ("identity.lockout_minutes", u64::from(self.identity.lockout_minutes)),
+            ("identity.session_idle_minutes", u64::from(self.identity.session_idle_minutes)),
+            ("identity.session_absolute_hours", u64::from(self.identity.session_absolute_hours)),
         ];
         for (key, value) in limits {
             if value == 0 {
                 return bad(key, "must be greater than zero".to_owned());
             }
+        }
+        if self.gateway.listen.parse::<SocketAddr>().is_err() {
+            return bad("gateway.listen", format!("{:?} is not an address", self.gateway.listen));
+        }
+        for (name, url) in &self.gateway.upstreams {
+            if url.parse::<http::Uri>().is_err() {
+                return bad(&format!("gateway.upstreams.{name}"), format!("{url:?} is not a URL"));
+            }
+        }
+        if !self.gateway.oidc_issuer.is_empty()
+            && (self.gateway.oidc_audience.is_empty() || self.gateway.oidc_jwks.is_empty())
+        {
+            return bad("gateway.oidc_audience", "an OIDC issuer needs an audience and a JWKS".to_owned());
+        }
+        if !self.identity.directory_endpoint.is_empty()
+            && self.identity.directory_endpoint.parse::<http::Uri>().is_err()
+        {
+            return bad(
+                "identity.directory_endpoint",
+                format!("{:?} is not a URL", self.identity.directory_endpoint),
+            );
         }
         for (name, service) in self.service_entries() {
             if service.listen.parse::<SocketAddr>().is_err() {
@@ -217,8 +366,20 @@ impl Config {
         Ok(())
     }
 
-    fn service_entries(&self) -> [(&'static str, &ServiceConfig); 1] {
-        [("directory", &self.services.directory)]
+    fn service_entries(&self) -> [(&'static str, &ServiceConfig); 2] {
+        [("directory", &self.services.directory), ("identity", &self.services.identity)]
+    }
+
+    /// Where other parts of the suite reach `target` (`directory`, `identity`): its entry in
+    /// `gateway.upstreams`, or its own listen address when everything runs in one process.
+    pub fn endpoint_of(&self, target: &str) -> Option<String> {
+        if let Some(url) = self.gateway.upstreams.get(target) {
+            return Some(url.clone());
+        }
+        self.service_entries()
+            .into_iter()
+            .find(|(name, _)| *name == target)
+            .map(|(_, s)| format!("http://{}", s.listen))
     }
 
     /// The database URL a service uses: its own, or a SQLite file under `data_dir`.
@@ -227,6 +388,27 @@ impl Config {
             format!("sqlite://{}/{name}.db", self.data_dir.trim_end_matches('/'))
         } else {
             service.database_url.clone()
+        }
+    }
+
+    /// The principal key files: configured, or the defaults under `<data_dir>/keys`.
+    pub fn key_files(&self) -> crate::auth::keys::KeyFiles {
+        let defaults = crate::auth::keys::KeyFiles::in_dir(&Path::new(&self.data_dir).join("keys"));
+        let or_default = |configured: &str, default: std::path::PathBuf| {
+            if configured.is_empty() { default } else { configured.into() }
+        };
+        crate::auth::keys::KeyFiles {
+            signing_key: or_default(&self.auth.principal_signing_key, defaults.signing_key),
+            public_keys: or_default(&self.auth.principal_public_keys, defaults.public_keys),
+        }
+    }
+
+    /// Where the identity service reaches the directory.
+    pub fn directory_endpoint(&self) -> String {
+        if self.identity.directory_endpoint.is_empty() {
+            self.endpoint_of("directory").unwrap_or_default()
+        } else {
+            self.identity.directory_endpoint.clone()
         }
     }
 

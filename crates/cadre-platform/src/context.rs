@@ -1,14 +1,9 @@
 //! Who is calling and under which trace: read once from the request, carried into audit and events.
 
 use opentelemetry::trace::TraceContextExt as _;
-use tonic::metadata::MetadataMap;
 use tracing_opentelemetry::OpenTelemetrySpanExt as _;
 
-/// Metadata key naming the acting account. Until the gateway signs principals (its own issue), services
-/// take it as given; the gateway strips it from outside callers.
-pub const ACTOR_HEADER: &str = "x-cadre-actor";
-/// Metadata key naming the account a call is made for, when an operator acts on someone's behalf.
-pub const ON_BEHALF_OF_HEADER: &str = "x-cadre-on-behalf-of";
+use crate::auth::Caller;
 
 /// The caller of one request.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -24,23 +19,15 @@ pub struct CallContext {
 }
 
 impl CallContext {
-    /// Reads the caller from request metadata and the trace from the current span.
-    pub fn from_metadata(metadata: &MetadataMap) -> Self {
-        let header = |key: &str| {
-            metadata
-                .get(key)
-                .and_then(|v| v.to_str().ok())
-                .map(str::trim)
-                .filter(|v| !v.is_empty() && v.len() <= 128)
-                .map(str::to_owned)
-        };
+    /// The verified caller of `request` (see [`Caller`]) and the trace of the current span. A request that
+    /// reached a handler without a principal (a public method) acts as `anonymous`.
+    pub fn from_request<T>(request: &tonic::Request<T>) -> Self {
         let (trace_id, traceparent) = current_trace();
-        Self {
-            actor: header(ACTOR_HEADER).unwrap_or_else(|| "anonymous".to_owned()),
-            on_behalf_of: header(ON_BEHALF_OF_HEADER).unwrap_or_default(),
-            trace_id,
-            traceparent,
-        }
+        let actor = request
+            .extensions()
+            .get::<Caller>()
+            .map_or_else(|| "anonymous".to_owned(), |c| c.principal.subject.clone());
+        Self { actor, on_behalf_of: String::new(), trace_id, traceparent }
     }
 
     /// A context for work the system does by itself (seeding, imports from a file, consumers).
@@ -67,15 +54,20 @@ fn current_trace() -> (String, String) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::auth::{DataScope, Principal};
 
     #[test]
-    fn actor_comes_from_metadata_and_defaults_to_anonymous() {
-        let mut md = MetadataMap::new();
-        assert_eq!(CallContext::from_metadata(&md).actor, "anonymous");
-        md.insert(ACTOR_HEADER, "acct-1".parse().unwrap());
-        md.insert(ON_BEHALF_OF_HEADER, " acct-2 ".parse().unwrap());
-        let ctx = CallContext::from_metadata(&md);
-        assert_eq!((ctx.actor.as_str(), ctx.on_behalf_of.as_str()), ("acct-1", "acct-2"));
+    fn the_actor_is_the_verified_principal_and_never_a_header() {
+        let mut request = tonic::Request::new(());
+        request.metadata_mut().insert("x-cadre-actor", "acct-forged".parse().unwrap());
+        assert_eq!(CallContext::from_request(&request).actor, "anonymous");
+        request.extensions_mut().insert(Caller {
+            principal: Principal::system("gateway"),
+            granted: vec![],
+            scope: DataScope::district(),
+            request_id: String::new(),
+        });
+        assert_eq!(CallContext::from_request(&request).actor, "system:gateway");
         assert_eq!(CallContext::system("seed").actor, "seed");
     }
 }

@@ -2,7 +2,9 @@
 //! database layer, errors, paging, idempotency, audit, the outbox and event feed, and the server bootstrap.
 
 pub mod audit;
+pub mod auth;
 pub mod clock;
+pub mod codes;
 pub mod config;
 pub mod context;
 pub mod db;
@@ -24,3 +26,9 @@ pub use context::CallContext;
 pub use db::{Db, DbConn};
 pub use error::{ApiError, Violations};
 pub use mutation::Tx;
+
+/// What `code_enum!` expands to needs, so that callers need not depend on it themselves.
+#[doc(hidden)]
+pub mod __private {
+    pub use serde;
+}

@@ -143,4 +143,31 @@ impl Db {
         })
         .await
     }
+
+    /// Records a refused call in the audit chain, like an allowed one: who, which method, about which object
+    /// if the refusal was about one, and why.
+    pub async fn audit_refusal(
+        &self,
+        ctx: CallContext,
+        method: String,
+        object_type: &'static str,
+        object_id: &str,
+        reason: &'static str,
+        request_id: String,
+    ) -> Result<(), ApiError> {
+        let object_id = object_id.to_owned();
+        self.write(move |conn| {
+            audit::lock_chain(conn)?;
+            let entry = AuditEntry {
+                method,
+                object_type: object_type.to_owned(),
+                object_id,
+                outcome: format!("DENIED:{reason}"),
+                request_id,
+            };
+            audit::append(conn, &ctx, &entry)?;
+            Ok(())
+        })
+        .await
+    }
 }

@@ -6,7 +6,91 @@
 //! PostgreSQL half is skipped with a loud message, unless `CADRE_REQUIRE_PG=1` (set by CI), which makes it
 //! fail instead.
 
+use std::{sync::Arc, time::Duration};
+
 use diesel::{Connection, PgConnection, RunQueryDsl};
+
+use crate::auth::{
+    PRINCIPAL_HEADER, Principal, PrincipalSigner, PrincipalVerifier,
+    keys::{KeyFiles, ensure_key_pair},
+};
+
+/// Principal keys for a test: a fresh pair in a temporary directory, a verifier for the server under test
+/// and a signer standing in for the gateway.
+pub struct TestKeys {
+    /// The key files.
+    pub files: KeyFiles,
+    signer: PrincipalSigner,
+    _dir: tempfile::TempDir,
+}
+
+impl TestKeys {
+    /// A fresh key pair.
+    pub fn new() -> Self {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let files = ensure_key_pair(dir.path()).expect("a key pair");
+        let signer = PrincipalSigner::load(&files.signing_key, Duration::from_secs(300)).expect("the key");
+        Self { files, signer, _dir: dir }
+    }
+
+    /// A verifier of these keys, for the server.
+    pub fn verifier(&self) -> Arc<PrincipalVerifier> {
+        Arc::new(PrincipalVerifier::load(&self.files.public_keys).expect("the public keys"))
+    }
+
+    /// Signs `principal` as the gateway would.
+    pub fn sign(&self, principal: &Principal) -> String {
+        self.signer.sign(principal, "test").expect("signing")
+    }
+
+    /// An interceptor that sends every call of a client as `principal`.
+    pub fn acting_as(&self, principal: &Principal) -> ActingAs {
+        ActingAs(self.sign(principal).parse().expect("a header value"))
+    }
+
+    /// Adds `principal`, signed, to a request.
+    pub fn authorize<T>(&self, principal: &Principal, mut request: tonic::Request<T>) -> tonic::Request<T> {
+        let value = self.sign(principal).parse().expect("a header value");
+        request.metadata_mut().insert(PRINCIPAL_HEADER, value);
+        request
+    }
+}
+
+/// Sends a client's calls as one principal, as if through the gateway.
+#[derive(Clone, Debug)]
+pub struct ActingAs(tonic::metadata::MetadataValue<tonic::metadata::Ascii>);
+
+impl tonic::service::Interceptor for ActingAs {
+    fn call(&mut self, mut request: tonic::Request<()>) -> Result<tonic::Request<()>, tonic::Status> {
+        request.metadata_mut().insert(PRINCIPAL_HEADER, self.0.clone());
+        Ok(request)
+    }
+}
+
+/// A person principal for tests, with `roles` and the scope unit at the end of `scope_path`.
+pub fn person(
+    subject: &str,
+    roles: &[crate::auth::Role],
+    scope_path: &[&str],
+    cadre_id: Option<&str>,
+) -> Principal {
+    Principal {
+        subject: subject.to_owned(),
+        username: subject.to_owned(),
+        kind: crate::auth::PrincipalKind::Person,
+        cadre_id: cadre_id.map(str::to_owned),
+        roles: roles.to_vec(),
+        scope_path: scope_path.iter().map(|s| (*s).to_owned()).collect(),
+        clearances: Vec::new(),
+        mfa: true,
+    }
+}
+
+impl Default for TestKeys {
+    fn default() -> Self {
+        Self::new()
+    }
+}
 
 /// Default server for the PostgreSQL half of the tests.
 pub const DEFAULT_PG_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";

@@ -21,8 +21,14 @@ pub mod cadre {
             tonic::include_proto!("cadre.directory.v1");
         }
     }
+    pub mod identity {
+        pub mod v1 {
+            tonic::include_proto!("cadre.identity.v1");
+        }
+    }
 }
 
 pub use cadre::directory::v1 as directory;
 pub use cadre::events::v1 as events;
+pub use cadre::identity::v1 as identity;
 pub use cadre::r#type::v1 as types;

@@ -165,16 +165,29 @@ pub fn read(path: &Path) -> anyhow::Result<Vec<pb::HrCadreRecord>> {
         .collect()
 }
 
-/// Streams records to the directory at `endpoint` and returns its report.
+/// Streams records to the directory through the gateway at `endpoint`, as the holder of `token`, and returns
+/// the directory's report.
 pub async fn send(
     endpoint: &str,
+    token: &str,
     records: Vec<pb::HrCadreRecord>,
     max_message_bytes: usize,
 ) -> anyhow::Result<pb::ImportCadresResponse> {
-    let mut client = pb::directory_service_client::DirectoryServiceClient::connect(endpoint.to_owned())
+    let channel = tonic::transport::Endpoint::from_shared(endpoint.to_owned())
+        .with_context(|| format!("{endpoint} is not a URL"))?
+        .connect()
         .await
-        .with_context(|| format!("cannot reach the directory at {endpoint}"))?
-        .max_encoding_message_size(max_message_bytes);
+        .with_context(|| format!("cannot reach the gateway at {endpoint}"))?;
+    let bearer: tonic::metadata::MetadataValue<tonic::metadata::Ascii> =
+        format!("Bearer {token}").parse().context("the token is not a valid header value")?;
+    let mut client = pb::directory_service_client::DirectoryServiceClient::with_interceptor(
+        channel,
+        move |mut request: tonic::Request<()>| {
+            request.metadata_mut().insert("authorization", bearer.clone());
+            Ok(request)
+        },
+    )
+    .max_encoding_message_size(max_message_bytes);
     let stream = tokio_stream::iter(
         records.into_iter().map(|record| pb::ImportCadresRequest { record: Some(record) }),
     );

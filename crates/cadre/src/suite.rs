@@ -3,8 +3,10 @@
 use std::{collections::BTreeMap, net::SocketAddr};
 
 use anyhow::Context as _;
+use cadre_authn::dev_issuer::DevIssuer;
 use cadre_platform::{
-    config::Config,
+    auth::keys::ensure_key_pair,
+    config::{Config, ServiceConfig},
     server::{ServeContext, Shutdown},
     telemetry::Metrics,
 };
@@ -17,16 +19,31 @@ pub use cadre_directory::service::Seed;
 pub enum Target {
     /// The directory service.
     Directory,
+    /// The identity service (built-in login, service keys).
+    Identity,
+    /// The public entrance.
+    Gateway,
 }
 
 impl Target {
     /// Every target, in start order.
-    pub const ALL: &'static [Target] = &[Target::Directory];
+    pub const ALL: &'static [Target] = &[Target::Directory, Target::Identity, Target::Gateway];
 
     /// The name used on the command line and in configuration.
     pub fn name(self) -> &'static str {
         match self {
             Target::Directory => cadre_directory::service::TARGET,
+            Target::Identity => cadre_identity::service::TARGET,
+            Target::Gateway => cadre_gateway::target::TARGET,
+        }
+    }
+
+    /// The target's own service configuration; the gateway keeps no database.
+    pub fn service(self, config: &Config) -> Option<&ServiceConfig> {
+        match self {
+            Target::Directory => Some(&config.services.directory),
+            Target::Identity => Some(&config.services.identity),
+            Target::Gateway => None,
         }
     }
 
@@ -46,8 +63,9 @@ impl Target {
     }
 
     fn listen(self, config: &Config) -> &str {
-        match self {
-            Target::Directory => &config.services.directory.listen,
+        match self.service(config) {
+            Some(service) => &service.listen,
+            None => &config.gateway.listen,
         }
     }
 }
@@ -67,18 +85,33 @@ impl Suite {
         seed: Seed,
         ctx: ServeContext,
     ) -> anyhow::Result<Self> {
+        // Bind everything first: a taken port fails the start at once, and a port chosen by the system
+        // (`:0`) is known before any target is told where the others are.
+        let mut config = config.clone();
+        let mut listeners = Vec::new();
         let mut addrs = BTreeMap::new();
-        let mut tasks = JoinSet::new();
         for &target in targets {
-            let listen = target.listen(config);
+            let listen = target.listen(&config);
             let listener = TcpListener::bind(listen)
                 .await
                 .with_context(|| format!("{}: cannot listen on {listen}", target.name()))?;
-            addrs.insert(target, listener.local_addr()?);
+            let addr = listener.local_addr()?;
+            addrs.insert(target, addr);
+            match target {
+                Target::Directory => config.services.directory.listen = addr.to_string(),
+                Target::Identity => config.services.identity.listen = addr.to_string(),
+                Target::Gateway => config.gateway.listen = addr.to_string(),
+            }
+            listeners.push((target, listener));
+        }
+        let mut tasks = JoinSet::new();
+        for (target, listener) in listeners {
             let (config, ctx) = (config.clone(), ctx.clone());
             tasks.spawn(async move {
                 match target {
                     Target::Directory => cadre_directory::service::serve(&config, listener, &ctx, seed).await,
+                    Target::Identity => cadre_identity::service::serve(&config, listener, &ctx).await,
+                    Target::Gateway => cadre_gateway::target::serve(&config, listener, &ctx).await,
                 }
                 .with_context(|| format!("target {}", target.name()))
             });
@@ -93,6 +126,37 @@ impl Suite {
         }
         Ok(())
     }
+}
+
+/// The issuer and audience of development tokens.
+pub const DEV_ISSUER: &str = "cadre-dev";
+/// The audience development tokens name.
+pub const DEV_AUDIENCE: &str = "cadre";
+
+/// The keys directory of a data directory.
+pub fn keys_dir(config: &Config) -> std::path::PathBuf {
+    std::path::Path::new(&config.data_dir).join("keys")
+}
+
+/// Makes `config` ready for `cadre dev`: principal keys under `<data_dir>/keys` (created on first run), and
+/// the development token issuer as the gateway's identity provider unless one is configured. Changes
+/// nothing else, so a dev run exercises the production code paths.
+pub fn prepare_dev(config: &mut Config) -> anyhow::Result<DevIssuer> {
+    let dir = keys_dir(config);
+    let keys = ensure_key_pair(&dir)?;
+    if config.auth.principal_signing_key.is_empty() {
+        config.auth.principal_signing_key = keys.signing_key.display().to_string();
+    }
+    if config.auth.principal_public_keys.is_empty() {
+        config.auth.principal_public_keys = keys.public_keys.display().to_string();
+    }
+    let issuer = DevIssuer::load_or_create(&dir, DEV_ISSUER, DEV_AUDIENCE)?;
+    if config.gateway.oidc_issuer.is_empty() {
+        config.gateway.oidc_issuer = DEV_ISSUER.to_owned();
+        config.gateway.oidc_audience = DEV_AUDIENCE.to_owned();
+        config.gateway.oidc_jwks = issuer.jwks_path().display().to_string();
+    }
+    Ok(issuer)
 }
 
 /// The serving context of a process: limits from configuration, fresh metrics and the shutdown.

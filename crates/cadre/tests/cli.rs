@@ -21,21 +21,28 @@ fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
-fn cadre(dir: &std::path::Path, port: u16) -> Command {
+/// Ports of one run: directory, identity, gateway.
+#[derive(Clone, Copy)]
+struct Ports(u16, u16, u16);
+
+fn cadre(dir: &std::path::Path, ports: Ports) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_cadre"));
     command
         .current_dir(dir)
         .env("CADRE_DATA_DIR", dir.join("data"))
         .env("CADRE_METRICS_LISTEN", "")
-        .env("CADRE_SERVICES__DIRECTORY__LISTEN", format!("127.0.0.1:{port}"))
-        .env_remove("CADRE_CONFIG");
+        .env("CADRE_SERVICES__DIRECTORY__LISTEN", format!("127.0.0.1:{}", ports.0))
+        .env("CADRE_SERVICES__IDENTITY__LISTEN", format!("127.0.0.1:{}", ports.1))
+        .env("CADRE_GATEWAY__LISTEN", format!("127.0.0.1:{}", ports.2))
+        .env_remove("CADRE_CONFIG")
+        .env_remove("CADRE_TOKEN");
     command
 }
 
 #[test]
 fn serve_import_and_verify_through_the_binary() {
     let dir = tempfile::tempdir().unwrap();
-    let port = free_port();
+    let port = Ports(free_port(), free_port(), free_port());
 
     // Seed a tree through `cadre dev`, which serves until killed.
     let mut dev = Server(
@@ -44,7 +51,7 @@ fn serve_import_and_verify_through_the_binary() {
     let stdout = BufReader::new(dev.0.stdout.take().unwrap());
     let banner: Vec<String> =
         stdout.lines().map_while(Result::ok).take_while(|l| !l.starts_with("Demo accounts")).collect();
-    assert!(banner.iter().any(|l| l.contains(&format!("grpc://127.0.0.1:{port}"))), "{banner:?}");
+    assert!(banner.iter().any(|l| l.contains(&format!("127.0.0.1:{}", port.2))), "{banner:?}");
 
     let csv = dir.path().join("hr.csv");
     let row = |n: u32, unit: &str| {
@@ -69,23 +76,37 @@ fn serve_import_and_verify_through_the_binary() {
         }
     };
     hr_csv::write(&csv, &[row(1, "T01"), row(2, "U01"), row(3, "NOPE")]).unwrap();
-    let endpoint = format!("http://127.0.0.1:{port}");
+    let endpoint = format!("http://127.0.0.1:{}", port.2);
+    let token = cadre(dir.path(), port).args(["dev", "token", "--as", "hr-system"]).output().unwrap();
+    assert!(token.status.success(), "{}", String::from_utf8_lossy(&token.stderr));
+    let token = String::from_utf8(token.stdout).unwrap().trim().to_owned();
+    assert_eq!(token.split('.').count(), 3, "a JWT: {token}");
+    let refused = cadre(dir.path(), port)
+        .args(["import", "hr"])
+        .arg(&csv)
+        .args(["--endpoint", &endpoint, "--token", "cst_not-a-session"])
+        .output()
+        .unwrap();
+    assert!(!refused.status.success(), "an import without a valid token is refused");
 
     let wait_ready = || {
+        let mut last = String::new();
         for _ in 0..600 {
             let out = cadre(dir.path(), port)
                 .args(["import", "hr"])
                 .arg(&csv)
                 .args(["--endpoint", &endpoint])
+                .env("CADRE_TOKEN", &token)
                 .output()
                 .unwrap();
             let text = String::from_utf8_lossy(&out.stdout).to_string();
             if text.contains("rows read") {
                 return (out.status.success(), text);
             }
+            last = String::from_utf8_lossy(&out.stderr).to_string();
             std::thread::sleep(Duration::from_millis(100));
         }
-        panic!("the directory never answered");
+        panic!("the suite never answered through the gateway: {last}");
     };
     let (ok, first) = wait_ready();
     assert!(!ok, "a rejected row makes the command fail");
@@ -100,6 +121,8 @@ fn serve_import_and_verify_through_the_binary() {
     let text = String::from_utf8_lossy(&verify.stdout);
     assert!(verify.status.success(), "{text} {}", String::from_utf8_lossy(&verify.stderr));
     assert!(text.contains("directory: audit chain intact"), "{text}");
+    let all = cadre(dir.path(), port).args(["audit", "verify", "--target", "all"]).output().unwrap();
+    assert!(String::from_utf8_lossy(&all.stdout).contains("identity: audit chain intact"));
 
     let bad =
         cadre(dir.path(), port).env("CADRE_SERVER__MAX_IN_FLIGHT", "many").args(["serve"]).output().unwrap();

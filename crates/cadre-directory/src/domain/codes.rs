@@ -1,46 +1,9 @@
 //! Closed vocabularies. Each value has a stable text code (how it is stored) and the number of its proto
 //! enum value (how it travels), so neither mapping is written by hand twice.
 
-/// Declares an enum with a text code and a proto number per variant.
-macro_rules! code_enum {
-    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident = $number:literal => $code:literal),+ $(,)? }) => {
-        $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-        pub enum $name {
-            $($(#[$vmeta])* $variant = $number),+
-        }
+use cadre_platform::code_enum;
 
-        impl $name {
-            /// Every value, in proto order.
-            pub const ALL: &'static [$name] = &[$($name::$variant),+];
-
-            /// The stored code.
-            pub fn code(self) -> &'static str {
-                match self {
-                    $($name::$variant => $code),+
-                }
-            }
-
-            /// The value with this stored code.
-            pub fn from_code(code: &str) -> Option<Self> {
-                match code {
-                    $($code => Some($name::$variant),)+
-                    _ => None,
-                }
-            }
-
-            /// The proto enum number.
-            pub fn number(self) -> i32 {
-                self as i32
-            }
-
-            /// The value with this proto number; `None` for 0 (unspecified) and unknown numbers.
-            pub fn from_number(number: i32) -> Option<Self> {
-                Self::ALL.iter().copied().find(|v| v.number() == number)
-            }
-        }
-    };
-}
+pub use cadre_platform::auth::{Clearance, Role};
 
 code_enum!(
     /// Leadership post levels (领导职务层次).
@@ -129,44 +92,6 @@ code_enum!(
         PublicInstitution = 3 => "public_institution",
         /// 村（社区）干部.
         Village = 4 => "village",
-    }
-);
-
-code_enum!(
-    /// Roles (architecture §7).
-    Role {
-        /// A cadre acting for themself.
-        Cadre = 1 => "cadre",
-        /// Unit leader or deputy.
-        UnitLeader = 2 => "unit_leader",
-        /// Unit HR officer.
-        UnitHrOfficer = 3 => "unit_hr_officer",
-        /// Town or street officer.
-        TownOfficer = 4 => "town_officer",
-        /// Organisation department officer.
-        OrgOfficer = 5 => "org_officer",
-        /// District committee member.
-        CommitteeMember = 6 => "committee_member",
-        /// Discipline inspector.
-        DisciplineInspector = 7 => "discipline_inspector",
-        /// System administrator.
-        SystemAdmin = 8 => "system_admin",
-        /// Security administrator.
-        SecurityAdmin = 9 => "security_admin",
-        /// Audit administrator.
-        AuditAdmin = 10 => "audit_admin",
-        /// The HR system.
-        HrSystem = 11 => "hr_system",
-        /// The discipline-inspection system.
-        DisciplineSystem = 12 => "discipline_system",
-    }
-);
-
-code_enum!(
-    /// Clearances beyond a role.
-    Clearance {
-        /// Discipline-inspection material.
-        Discipline = 1 => "discipline",
     }
 );
 

@@ -1,10 +1,10 @@
 //! User accounts.
 
-use cadre_platform::{ApiError, DbConn, clock};
+use cadre_platform::{ApiError, DbConn, auth::DataScope, clock};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::schema::accounts;
+use super::{Lookup, schema::accounts};
 use crate::domain::codes::{AccountKind, AccountState, Clearance, Role, join_codes};
 
 /// An account as the directory keeps it.
@@ -164,15 +164,31 @@ pub fn find(conn: &mut DbConn, key: AccountKey<'_>) -> Result<Option<Account>, A
     query.first(conn).optional()?.map(AccountRow::into_domain).transpose()
 }
 
-/// A page of accounts ordered by username after `after`, optionally holding `role`.
+/// An account by id as `scope` sees it: all of them for district-wide roles, otherwise only one's own
+/// (the same rule [`list`] applies in SQL).
+pub fn lookup(conn: &mut DbConn, id: &str, scope: &DataScope) -> Result<Lookup<Account>, ApiError> {
+    Ok(match find(conn, AccountKey::Id(id))? {
+        None => Lookup::Absent,
+        Some(account) if scope.is_district() || scope.own_account() == Some(account.id.as_str()) => {
+            Lookup::Found(account)
+        }
+        Some(_) => Lookup::Hidden,
+    })
+}
+
+/// A page of the accounts in `scope` ordered by username after `after`, optionally holding `role`.
 pub fn list(
     conn: &mut DbConn,
     role: Option<Role>,
+    scope: &DataScope,
     after: Option<String>,
     limit: i64,
 ) -> Result<Vec<Account>, ApiError> {
     let mut query =
         accounts::table.select(AccountRow::as_select()).order(accounts::username.asc()).into_boxed();
+    if !scope.is_district() {
+        query = query.filter(accounts::id.nullable().eq(scope.own_account().map(str::to_owned)));
+    }
     if let Some(after) = after {
         query = query.filter(accounts::username.gt(after));
     }

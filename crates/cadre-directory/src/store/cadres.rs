@@ -1,12 +1,15 @@
 //! Cadre records and their change history.
 
 use cadre_platform::db::MultiBackend;
-use cadre_platform::{ApiError, DbConn, clock};
+use cadre_platform::{ApiError, DbConn, auth::DataScope, clock};
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 use serde_json::Value;
 
-use super::schema::{cadre_changes, cadres, org_units};
+use super::{
+    Lookup,
+    schema::{cadre_changes, cadres, org_units},
+};
 use crate::domain::{
     cadre::{Cadre, CadreData, Post, Rank, diff, work_period_from_json, work_period_json},
     citizen_id::{CitizenId, Gender},
@@ -251,6 +254,50 @@ pub fn get(conn: &mut DbConn, id: &str) -> Result<Option<Cadre>, ApiError> {
         .transpose()
 }
 
+/// A SQL condition on cadres.
+type Condition = Box<dyn BoxableExpression<cadres::table, MultiBackend, SqlType = diesel::sql_types::Bool>>;
+
+/// The data scope as a condition on cadres (employing or managing unit in scope, or the caller's own
+/// record); `None` for the whole district. Lists and single reads both go through it, so they agree.
+fn in_scope(scope: &DataScope) -> Option<Condition> {
+    if scope.is_district() {
+        return None;
+    }
+    let mut condition: Condition = Box::new(false.into_sql::<diesel::sql_types::Bool>());
+    for path in scope.subtree_paths() {
+        let below =
+            || org_units::table.filter(org_units::path.like(format!("{path}%"))).select(org_units::id);
+        condition = Box::new(
+            condition
+                .or(cadres::employing_unit_id.eq_any(below()).or(cadres::managing_unit_id.eq_any(below()))),
+        );
+    }
+    if !scope.units().is_empty() {
+        let units = scope.units().to_vec();
+        condition =
+            Box::new(condition.or(
+                cadres::employing_unit_id.eq_any(units.clone()).or(cadres::managing_unit_id.eq_any(units)),
+            ));
+    }
+    if let Some(own) = scope.own_cadre() {
+        condition = Box::new(condition.or(cadres::id.eq(own.to_owned())));
+    }
+    Some(condition)
+}
+
+/// A cadre by id as `scope` sees it.
+pub fn lookup(conn: &mut DbConn, id: &str, scope: &DataScope) -> Result<Lookup<Cadre>, ApiError> {
+    let mut query = cadres::table.filter(cadres::id.eq(id.to_owned())).into_boxed();
+    if let Some(condition) = in_scope(scope) {
+        query = query.filter(condition);
+    }
+    match query.select(CadreRow::as_select()).first(conn).optional()? {
+        Some(row) => Ok(Lookup::Found(row.into_domain()?)),
+        None if get(conn, id)?.is_some() => Ok(Lookup::Hidden),
+        None => Ok(Lookup::Absent),
+    }
+}
+
 /// A cadre by id, or NOT_FOUND naming `field`.
 pub fn require(conn: &mut DbConn, id: &str, field: &str) -> Result<Cadre, ApiError> {
     get(conn, id)?.ok_or_else(|| {
@@ -287,8 +334,11 @@ pub struct CadreFilter {
     pub team_members_only: bool,
 }
 
-fn filtered(filter: &CadreFilter) -> cadres::BoxedQuery<'static, MultiBackend> {
+fn filtered(filter: &CadreFilter, scope: &DataScope) -> cadres::BoxedQuery<'static, MultiBackend> {
     let mut query = cadres::table.into_boxed();
+    if let Some(condition) = in_scope(scope) {
+        query = query.filter(condition);
+    }
     if let Some(text) = &filter.name_contains {
         let escaped = text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
         query = query.filter(cadres::name.like(format!("%{escaped}%")).escape('\\'));
@@ -315,15 +365,16 @@ fn filtered(filter: &CadreFilter) -> cadres::BoxedQuery<'static, MultiBackend> {
     query
 }
 
-/// A page of cadres ordered by id after `after_id`, and the total count.
+/// A page of the cadres in `scope` ordered by id after `after_id`, and the total count.
 pub fn search(
     conn: &mut DbConn,
     filter: &CadreFilter,
+    scope: &DataScope,
     after_id: Option<String>,
     limit: i64,
 ) -> Result<(Vec<Cadre>, i64), ApiError> {
-    let total: i64 = filtered(filter).count().get_result(conn)?;
-    let mut query = filtered(filter).select(CadreRow::as_select()).order(cadres::id.asc());
+    let total: i64 = filtered(filter, scope).count().get_result(conn)?;
+    let mut query = filtered(filter, scope).select(CadreRow::as_select()).order(cadres::id.asc());
     if let Some(after) = after_id {
         query = query.filter(cadres::id.gt(after));
     }

@@ -21,3 +21,14 @@ pub static MIGRATIONS: Migrations = Migrations { sqlite: || SQLITE, postgres: ||
 pub fn new_id() -> String {
     uuid::Uuid::now_v7().to_string()
 }
+
+/// What a scoped look-up found.
+#[derive(Debug)]
+pub enum Lookup<T> {
+    /// In scope.
+    Found(T),
+    /// It exists, outside the caller's scope: answered as absent, recorded as a refusal.
+    Hidden,
+    /// No such record.
+    Absent,
+}

@@ -7,26 +7,46 @@ use std::time::Duration;
 use cadre_directory::service::{self, Seed};
 use cadre_platform::{
     Db,
+    auth::{Principal, Role},
     config::Config,
     db::PoolOptions,
     server::{ServeContext, ShutdownTrigger, shutdown_channel},
     telemetry::Metrics,
-    testing::TestDatabase,
+    testing::{ActingAs, TestDatabase, TestKeys, person},
 };
 use cadre_proto::{
     directory::{self as pb, directory_service_client::DirectoryServiceClient},
     events::event_feed_service_client::EventFeedServiceClient,
     types::Date,
 };
-use tonic::{Code, Status, transport::Channel};
+use tonic::{Code, Status, service::interceptor::InterceptedService, transport::Channel};
 use tonic_health::pb::{
     HealthCheckRequest, health_check_response::ServingStatus, health_client::HealthClient,
 };
 use tonic_types::StatusExt as _;
 
+/// A directory client acting as one principal.
+pub type Client = DirectoryServiceClient<InterceptedService<Channel, ActingAs>>;
+
+/// The principal most tests act as: district-wide, holding every role a directory method asks for. No real
+/// account may hold these together (三权分立); the services trust what the gateway signs, so tests of the
+/// rules themselves use real role sets (see `access.rs`).
+pub fn operator() -> Principal {
+    person(
+        "test-operator",
+        &[Role::OrgOfficer, Role::SecurityAdmin, Role::AuditAdmin, Role::HrSystem],
+        &[],
+        None,
+    )
+}
+
 pub struct Harness {
-    pub client: DirectoryServiceClient<Channel>,
-    pub feed: EventFeedServiceClient<Channel>,
+    pub client: Client,
+    /// Acting as the suite itself (the gateway resolving callers).
+    pub system: Client,
+    pub feed: EventFeedServiceClient<InterceptedService<Channel, ActingAs>>,
+    pub channel: Channel,
+    pub keys: TestKeys,
     pub health: HealthClient<Channel>,
     pub db: Db,
     pub backend: &'static str,
@@ -41,8 +61,10 @@ impl Harness {
     }
 
     pub async fn start_with(database: TestDatabase, seed: Seed) -> Self {
+        let keys = TestKeys::new();
         let mut config = Config::default();
         config.services.directory.database_url = database.url.clone();
+        config.auth.principal_public_keys = keys.files.public_keys.display().to_string();
         config.database.connection_timeout_ms = 1_000;
         config.feed.poll_interval_ms = 100;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -65,8 +87,14 @@ impl Harness {
         tokio::time::timeout(Duration::from_secs(60), ready).await.expect("the directory turns SERVING");
         let db = Db::connect(&database.url, PoolOptions::default()).await.unwrap();
         Self {
-            client: DirectoryServiceClient::new(channel.clone()),
-            feed: EventFeedServiceClient::new(channel),
+            client: DirectoryServiceClient::with_interceptor(channel.clone(), keys.acting_as(&operator())),
+            system: DirectoryServiceClient::with_interceptor(
+                channel.clone(),
+                keys.acting_as(&Principal::system("gateway")),
+            ),
+            feed: EventFeedServiceClient::with_interceptor(channel.clone(), keys.acting_as(&operator())),
+            channel,
+            keys,
             health,
             db,
             backend: database.backend,
@@ -74,6 +102,16 @@ impl Harness {
             trigger,
             server,
         }
+    }
+
+    /// A client acting as `principal`.
+    pub fn client_as(&self, principal: &Principal) -> Client {
+        DirectoryServiceClient::with_interceptor(self.channel.clone(), self.keys.acting_as(principal))
+    }
+
+    /// A client sending no principal at all, as a caller that bypasses the gateway would.
+    pub fn anonymous_client(&self) -> DirectoryServiceClient<Channel> {
+        DirectoryServiceClient::new(self.channel.clone())
     }
 
     pub async fn stop(self) {

@@ -16,7 +16,7 @@ pub use admit::{Admit, AdmitLayer, Readiness};
 pub use observe::{Observe, ObserveLayer};
 pub use shutdown::{Shutdown, ShutdownTrigger, os_signal, shutdown_channel};
 
-use crate::{config::ServerLimits, telemetry::Metrics};
+use crate::{auth::AuthorizeLayer, config::ServerLimits, telemetry::Metrics};
 
 /// What every server of the process shares.
 #[derive(Clone)]
@@ -29,7 +29,8 @@ pub struct ServeContext {
     pub shutdown: Shutdown,
 }
 
-/// Serves `routes` plus health and reflection on `listener` until shutdown.
+/// Serves `routes` plus health and reflection on `listener` until shutdown, every call but health and
+/// reflection passing `authorize` first.
 ///
 /// The gRPC services named in `health_names` (and the empty name, which tonic-health would otherwise
 /// report SERVING from the start) are NOT_SERVING until `ready` succeeds, and calls other than health and
@@ -40,6 +41,7 @@ pub async fn serve<R>(
     routes: Routes,
     health_names: &[&str],
     ready: R,
+    authorize: AuthorizeLayer,
     ctx: &ServeContext,
 ) -> anyhow::Result<()>
 where
@@ -80,6 +82,7 @@ where
         .timeout(Duration::from_millis(limits.request_timeout_ms))
         .layer(ObserveLayer::new(ctx.metrics.clone()))
         .layer(AdmitLayer::new(readiness.clone(), limits.max_in_flight, ctx.metrics.clone()))
+        .layer(authorize)
         .add_routes(routes)
         .serve_with_incoming_shutdown(TcpListenerStream::new(listener), on_shutdown);
     let mut server = tokio::spawn(server);

@@ -1,0 +1,3 @@
+DROP TABLE service_keys;
+DROP TABLE sessions;
+DROP TABLE credentials;
