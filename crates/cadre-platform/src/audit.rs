@@ -147,14 +147,21 @@ pub struct ChainBreak {
 }
 
 /// Checks every record in order: sequence without gaps, each link, each hash, and the head.
+///
+/// The head is read first and the chain checked up to it, so records appended while the check runs (on a
+/// live database) are neither missed nor mistaken for a truncation: everything up to the head committed
+/// with it.
 pub fn verify(conn: &mut DbConn) -> Result<VerifyReport, ApiError> {
     const BATCH: i64 = 5_000;
+    let (head_seq, head_hash): (i64, String) =
+        audit_head::table.find(1).select((audit_head::seq, audit_head::hash)).first(conn)?;
     let mut expected_seq = 1_i64;
     let mut prev_hash = GENESIS_HASH.to_owned();
     let mut records = 0_u64;
     loop {
         let batch: Vec<AuditRecord> = audit_log::table
             .filter(audit_log::seq.ge(expected_seq))
+            .filter(audit_log::seq.le(head_seq))
             .order(audit_log::seq.asc())
             .limit(BATCH)
             .select(AuditRecord::as_select())
@@ -181,8 +188,6 @@ pub fn verify(conn: &mut DbConn) -> Result<VerifyReport, ApiError> {
             break;
         }
     }
-    let (head_seq, head_hash): (i64, String) =
-        audit_head::table.find(1).select((audit_head::seq, audit_head::hash)).first(conn)?;
     let broken = (head_seq != expected_seq - 1 || head_hash != prev_hash).then(|| ChainBreak {
         seq: head_seq,
         problem: format!("head names record {head_seq}, the chain ends at {}", expected_seq - 1),
