@@ -4,7 +4,9 @@
 use cadre_platform::{
     ApiError, CallContext, Db, DbConn, Violations,
     auth::{Caller, DataScope},
-    clock, paging, policy,
+    clock,
+    error::require_id,
+    paging, policy,
 };
 use cadre_proto::directory::{self as pb, directory_service_server::DirectoryService};
 use chrono::NaiveDate;
@@ -144,15 +146,6 @@ fn check_units_in_scope(
 
 fn invalid(reason: &str, message: &str, problems: Vec<Problem>) -> ApiError {
     problems.into_iter().fold(ApiError::invalid_argument(reason, message), |e, (f, d)| e.with_violation(f, d))
-}
-
-fn require_id(field: &str, id: &str) -> Result<String, ApiError> {
-    let id = id.trim();
-    if id.is_empty() || id.len() > 64 {
-        return Err(ApiError::invalid_argument("INVALID_ID", format!("{field} is required"))
-            .with_violation(field, "must be a non-empty id"));
-    }
-    Ok(id.to_owned())
 }
 
 fn check_version(expected: i64, actual: i64) -> Result<(), ApiError> {

@@ -14,6 +14,7 @@ use cadre_platform::{
     auth::{Caller, REQUEST_ID_HEADER, Role},
     clock,
     config::Config,
+    error::require_id,
     idempotency, paging,
 };
 use cadre_proto::identity::{self as pb, identity_service_server::IdentityService};
@@ -289,15 +290,6 @@ async fn blocking<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) 
     tokio::task::spawn_blocking(work)
         .await
         .map_err(|e| status(ApiError::internal(format!("password task failed: {e}"))))
-}
-
-fn require_id(field: &str, id: &str) -> Result<String, ApiError> {
-    let id = id.trim();
-    if id.is_empty() || id.len() > 64 {
-        return Err(ApiError::invalid_argument("INVALID_ID", format!("{field} is required"))
-            .with_violation(field, "must be a non-empty id"));
-    }
-    Ok(id.to_owned())
 }
 
 fn no_password() -> ApiError {

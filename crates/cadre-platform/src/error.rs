@@ -167,6 +167,17 @@ fn is_busy(message: &str) -> bool {
     message.contains("database is locked") || message.contains("database is busy")
 }
 
+/// A required id from a request, trimmed: `INVALID_ARGUMENT` (`INVALID_ID`) naming `field` when it is empty
+/// or longer than any id the suite issues.
+pub fn require_id(field: &str, id: &str) -> Result<String, ApiError> {
+    let id = id.trim();
+    if id.is_empty() || id.len() > 64 {
+        return Err(ApiError::invalid_argument("INVALID_ID", format!("{field} is required"))
+            .with_violation(field, "must be a non-empty id"));
+    }
+    Ok(id.to_owned())
+}
+
 /// Collects field violations, then fails once with all of them.
 #[derive(Debug, Default)]
 pub struct Violations(Vec<FieldViolation>);
