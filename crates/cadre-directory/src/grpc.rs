@@ -124,26 +124,6 @@ impl DirectoryApi {
     }
 }
 
-/// Checks that a cadre placed in these units stays inside the caller's scope (as [`DataScope::admits`]).
-fn check_units_in_scope(
-    conn: &mut DbConn,
-    scope: &DataScope,
-    employing: &str,
-    managing: &str,
-) -> Result<(), ApiError> {
-    if scope.is_district() {
-        return Ok(());
-    }
-    let employing = store::units::require(conn, employing, "cadre.employing_unit_id")?.path;
-    let managing = store::units::require(conn, managing, "cadre.managing_unit_id")?.path;
-    if scope.admits(&[&employing, &managing], None) {
-        Ok(())
-    } else {
-        Err(out_of_scope("the cadre's units are outside your remit")
-            .with_violation("cadre.employing_unit_id", "outside your remit"))
-    }
-}
-
 fn invalid(reason: &str, message: &str, problems: Vec<Problem>) -> ApiError {
     problems.into_iter().fold(ApiError::invalid_argument(reason, message), |e, (f, d)| e.with_violation(f, d))
 }
@@ -193,16 +173,30 @@ fn cadre_out(cadre: &Cadre, full_citizen_id: bool, policy: &FactPolicy, today: N
     convert::cadre_to(cadre, full_citizen_id, &warnings)
 }
 
-/// Checks that the cadre's units exist and are open.
-fn check_cadre_units(conn: &mut DbConn, employing: &str, managing: &str) -> Result<(), ApiError> {
+/// Checks that the cadre's units exist and are open, and that a cadre placed in them stays inside the
+/// caller's scope (as [`DataScope::admits`]: either unit will do).
+fn check_cadre_units(
+    conn: &mut DbConn,
+    scope: &DataScope,
+    employing: &str,
+    managing: &str,
+) -> Result<(), ApiError> {
+    let mut paths = Vec::with_capacity(2);
     for (field, id) in [("cadre.employing_unit_id", employing), ("cadre.managing_unit_id", managing)] {
         let unit = store::units::require(conn, id, field)?;
         if unit.is_closed() {
             return Err(ApiError::failed_precondition("ORG_UNIT_CLOSED", format!("unit {id} is closed"))
                 .with_violation(field, "the unit is closed"));
         }
+        paths.push(unit.path);
     }
-    Ok(())
+    let paths: Vec<&str> = paths.iter().map(String::as_str).collect();
+    if scope.admits(&paths, None) {
+        Ok(())
+    } else {
+        Err(out_of_scope("the cadre's units are outside your remit")
+            .with_violation("cadre.employing_unit_id", "outside your remit"))
+    }
 }
 
 const CADRE_PATHS: &[&str] = &[
@@ -642,8 +636,7 @@ impl DirectoryService for DirectoryApi {
                     let p = p.into_iter().map(|(f, d)| (format!("cadre.{f}"), d)).collect();
                     invalid("INVALID_CADRE", "the cadre record is not valid", p)
                 })?;
-                check_cadre_units(tx.conn(), &data.employing_unit_id, &data.managing_unit_id)?;
-                check_units_in_scope(tx.conn(), &scope, &data.employing_unit_id, &data.managing_unit_id)?;
+                check_cadre_units(tx.conn(), &scope, &data.employing_unit_id, &data.managing_unit_id)?;
                 let actor = tx.ctx().actor.clone();
                 let cadre = store::cadres::insert(tx.conn(), data, &actor, "CREATED")?;
                 events::cadre_created(tx, &cadre)?;
@@ -718,8 +711,7 @@ impl DirectoryService for DirectoryApi {
                     let p = p.into_iter().map(|(f, d)| (format!("cadre.{f}"), d)).collect();
                     invalid("INVALID_CADRE", "the updated record is not valid", p)
                 })?;
-                check_cadre_units(tx.conn(), &data.employing_unit_id, &data.managing_unit_id)?;
-                check_units_in_scope(tx.conn(), &scope, &data.employing_unit_id, &data.managing_unit_id)?;
+                check_cadre_units(tx.conn(), &scope, &data.employing_unit_id, &data.managing_unit_id)?;
                 let moved_unit = data.employing_unit_id != current.data.employing_unit_id
                     || data.managing_unit_id != current.data.managing_unit_id;
                 let actor = tx.ctx().actor.clone();

@@ -335,6 +335,21 @@ fn count(ids: &[String]) -> i32 {
     i32::try_from(ids.len()).unwrap_or(i32::MAX)
 }
 
+/// Ends the account's sessions (all but `keep`) and announces it, in the caller's transaction; returns how
+/// many ended.
+fn end_sessions(
+    tx: &mut Tx<'_>,
+    account_id: &str,
+    keep: Option<&str>,
+    reason: &str,
+    now: NaiveDateTime,
+) -> Result<i32, ApiError> {
+    let revoked = session_store::revoke_all(tx.conn(), account_id, keep, reason, now)?;
+    let ended = count(&revoked);
+    events::sessions_revoked(tx, account_id, revoked, reason)?;
+    Ok(ended)
+}
+
 impl IdentityApi {
     /// The stored answer to an earlier call with this request id, looked up before work that must not be
     /// repeated (checking a password that the first call has since changed, asking the directory).
@@ -665,15 +680,8 @@ impl IdentityService for IdentityApi {
                         .map(|s| s.id),
                     None => None,
                 };
-                let revoked = session_store::revoke_all(
-                    tx.conn(),
-                    &account_id,
-                    keep_id.as_deref(),
-                    "PASSWORD_CHANGED",
-                    now,
-                )?;
-                let revoked_session_count = count(&revoked);
-                events::sessions_revoked(tx, &account_id, revoked, "PASSWORD_CHANGED")?;
+                let revoked_session_count =
+                    end_sessions(tx, &account_id, keep_id.as_deref(), "PASSWORD_CHANGED", now)?;
                 tx.set_object("account", &account_id);
                 Ok(pb::ChangePasswordResponse { revoked_session_count })
             })
@@ -834,9 +842,7 @@ impl IdentityService for IdentityApi {
                 if was_locked {
                     events::account_unlocked(tx, &account_id)?;
                 }
-                let revoked = session_store::revoke_all(tx.conn(), &account_id, None, "PASSWORD_SET", now)?;
-                let revoked_session_count = count(&revoked);
-                events::sessions_revoked(tx, &account_id, revoked, "PASSWORD_SET")?;
+                let revoked_session_count = end_sessions(tx, &account_id, None, "PASSWORD_SET", now)?;
                 tx.set_object("account", &account_id);
                 Ok(pb::SetPasswordResponse { account_id, revoked_session_count })
             })
@@ -868,10 +874,7 @@ impl IdentityService for IdentityApi {
                 credential.totp_pending_secret = None;
                 credential.totp_pending_id = None;
                 store::credentials::save(tx.conn(), &mut credential, now)?;
-                let revoked =
-                    session_store::revoke_all(tx.conn(), &account_id, None, "SECOND_FACTOR_RESET", now)?;
-                let revoked_session_count = count(&revoked);
-                events::sessions_revoked(tx, &account_id, revoked, "SECOND_FACTOR_RESET")?;
+                let revoked_session_count = end_sessions(tx, &account_id, None, "SECOND_FACTOR_RESET", now)?;
                 tx.set_object("account", &account_id);
                 Ok(pb::ResetSecondFactorResponse { removed, revoked_session_count })
             })
@@ -891,9 +894,7 @@ impl IdentityService for IdentityApi {
             .db
             .mutate(ctx, method!("RevokeSessions"), &request.request_id, &request, move |tx| {
                 let now = clock::now();
-                let revoked = session_store::revoke_all(tx.conn(), &account_id, None, "REVOKED", now)?;
-                let revoked_session_count = count(&revoked);
-                events::sessions_revoked(tx, &account_id, revoked, "REVOKED")?;
+                let revoked_session_count = end_sessions(tx, &account_id, None, "REVOKED", now)?;
                 tx.set_object("account", &account_id);
                 Ok(pb::RevokeSessionsResponse { revoked_session_count })
             })

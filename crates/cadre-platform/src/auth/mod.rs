@@ -180,11 +180,6 @@ impl Principal {
     pub fn scope_unit_id(&self) -> Option<&str> {
         self.scope_path.last().map(String::as_str)
     }
-
-    /// Whether the principal holds `role`.
-    pub fn has_role(&self, role: Role) -> bool {
-        self.roles.contains(&role)
-    }
 }
 
 #[cfg(test)]
@@ -244,10 +239,5 @@ impl Caller {
             .extensions()
             .get::<Caller>()
             .ok_or_else(|| tonic::Status::unauthenticated("the call carries no verified principal"))
-    }
-
-    /// Whether the caller holds `role` among the roles this method granted.
-    pub fn granted(&self, role: Role) -> bool {
-        self.granted.contains(&role)
     }
 }
