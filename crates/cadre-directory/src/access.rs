@@ -44,7 +44,9 @@ pub const ACCESS: &[Rule] = &[
     rule!("ListUnitKinds", Authenticated),
     rule!("CreateOrgUnit", Roles(KEEP_UNITS)),
     rule!("GetOrgUnit", Authenticated),
-    rule!("ListOrgUnits", Authenticated),
+    // The suite itself lists units and cadres too: services that keep a projection of the directory
+    // relist from here when their place in its feed has expired.
+    rule!("ListOrgUnits", RolesOrSystem(Role::ALL)),
     rule!("RenameOrgUnit", Roles(KEEP_UNITS)),
     rule!("MoveOrgUnit", Roles(KEEP_UNITS)),
     rule!("CloseOrgUnit", Roles(KEEP_UNITS)),
@@ -52,7 +54,7 @@ pub const ACCESS: &[Rule] = &[
     rule!("CreateCadre", Roles(KEEP_CADRES)),
     rule!("GetCadre", Roles(READ_CADRES)),
     rule!("UpdateCadre", Roles(KEEP_CADRES)),
-    rule!("SearchCadres", Roles(READ_CADRES)),
+    rule!("SearchCadres", RolesOrSystem(READ_CADRES)),
     rule!("ListCadreChanges", Roles(READ_CADRES)),
     rule!("ImportCadres", Roles(&[OrgOfficer, HrSystem])),
     rule!("CreateAccount", Roles(KEEP_ACCOUNTS)),

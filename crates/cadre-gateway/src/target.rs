@@ -20,8 +20,11 @@ pub const TARGET: &str = "gateway";
 pub const PUBLIC_METHODS: &[&str] = &["/cadre.identity.v1.IdentityService/Login"];
 
 /// The services behind the gateway, by target name, with the packages each serves.
-const UPSTREAMS: &[(&str, &[&str])] =
-    &[("directory", &["cadre.directory.v1"]), ("identity", &["cadre.identity.v1"])];
+const UPSTREAMS: &[(&str, &[&str])] = &[
+    ("directory", &["cadre.directory.v1"]),
+    ("identity", &["cadre.identity.v1"]),
+    ("leave", &["cadre.leave.v1"]),
+];
 
 /// The identity provider configured for the gateway, if any.
 pub fn oidc_config(config: &Config) -> Option<OidcConfig> {

@@ -41,6 +41,8 @@ pub struct Config {
     pub auth: AuthConfig,
     /// The built-in login.
     pub identity: IdentityConfig,
+    /// The leave service's background work.
+    pub leave: LeaveConfig,
     /// The public entrance.
     pub gateway: GatewayConfig,
 }
@@ -118,6 +120,16 @@ pub struct IdentityConfig {
     pub totp_issuer: String,
 }
 
+/// The leave service.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LeaveConfig {
+    /// Where the directory is, for the projection of cadres and units; empty means as for identity.
+    pub directory_endpoint: String,
+    /// How often the sweep runs (reminders, escalations, overdue cases, 年休假 grants), in seconds.
+    pub sweep_interval_secs: u64,
+}
+
 /// Log output format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -176,6 +188,8 @@ pub struct Services {
     pub directory: ServiceConfig,
     /// The identity service: credentials and sessions of the built-in login, service keys.
     pub identity: ServiceConfig,
+    /// The leave service.
+    pub leave: ServiceConfig,
 }
 
 /// One service's endpoint and database.
@@ -216,6 +230,7 @@ impl Default for Config {
                     database_url: String::new(),
                 },
                 identity: ServiceConfig { listen: "127.0.0.1:50052".to_owned(), database_url: String::new() },
+                leave: ServiceConfig { listen: "127.0.0.1:50053".to_owned(), database_url: String::new() },
             },
             auth: AuthConfig {
                 principal_signing_key: String::new(),
@@ -252,6 +267,7 @@ impl Default for Config {
                 session_absolute_hours: 12,
                 totp_issuer: "cadre".to_owned(),
             },
+            leave: LeaveConfig { directory_endpoint: String::new(), sweep_interval_secs: 300 },
         }
     }
 }
@@ -352,6 +368,17 @@ impl Config {
                 format!("{:?} is not a URL", self.identity.directory_endpoint),
             );
         }
+        if !self.leave.directory_endpoint.is_empty()
+            && self.leave.directory_endpoint.parse::<http::Uri>().is_err()
+        {
+            return bad(
+                "leave.directory_endpoint",
+                format!("{:?} is not a URL", self.leave.directory_endpoint),
+            );
+        }
+        if self.leave.sweep_interval_secs == 0 {
+            return bad("leave.sweep_interval_secs", "must be at least 1".to_owned());
+        }
         for (name, service) in self.service_entries() {
             if service.listen.parse::<SocketAddr>().is_err() {
                 return bad(
@@ -366,8 +393,12 @@ impl Config {
         Ok(())
     }
 
-    fn service_entries(&self) -> [(&'static str, &ServiceConfig); 2] {
-        [("directory", &self.services.directory), ("identity", &self.services.identity)]
+    fn service_entries(&self) -> [(&'static str, &ServiceConfig); 3] {
+        [
+            ("directory", &self.services.directory),
+            ("identity", &self.services.identity),
+            ("leave", &self.services.leave),
+        ]
     }
 
     /// Where other parts of the suite reach `target` (`directory`, `identity`): its entry in
@@ -400,6 +431,15 @@ impl Config {
         crate::auth::keys::KeyFiles {
             signing_key: or_default(&self.auth.principal_signing_key, defaults.signing_key),
             public_keys: or_default(&self.auth.principal_public_keys, defaults.public_keys),
+        }
+    }
+
+    /// Where the leave service reaches the directory.
+    pub fn leave_directory_endpoint(&self) -> String {
+        if self.leave.directory_endpoint.is_empty() {
+            self.directory_endpoint()
+        } else {
+            self.leave.directory_endpoint.clone()
         }
     }
 

@@ -26,9 +26,15 @@ pub mod cadre {
             tonic::include_proto!("cadre.identity.v1");
         }
     }
+    pub mod leave {
+        pub mod v1 {
+            tonic::include_proto!("cadre.leave.v1");
+        }
+    }
 }
 
 pub use cadre::directory::v1 as directory;
 pub use cadre::events::v1 as events;
 pub use cadre::identity::v1 as identity;
+pub use cadre::leave::v1 as leave;
 pub use cadre::r#type::v1 as types;

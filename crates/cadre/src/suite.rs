@@ -21,19 +21,22 @@ pub enum Target {
     Directory,
     /// The identity service (built-in login, service keys).
     Identity,
+    /// The leave service (measure ①).
+    Leave,
     /// The public entrance.
     Gateway,
 }
 
 impl Target {
     /// Every target, in start order.
-    pub const ALL: &'static [Target] = &[Target::Directory, Target::Identity, Target::Gateway];
+    pub const ALL: &'static [Target] = &[Target::Directory, Target::Identity, Target::Leave, Target::Gateway];
 
     /// The name used on the command line and in configuration.
     pub fn name(self) -> &'static str {
         match self {
             Target::Directory => cadre_directory::service::TARGET,
             Target::Identity => cadre_identity::service::TARGET,
+            Target::Leave => cadre_leave::service::TARGET,
             Target::Gateway => cadre_gateway::target::TARGET,
         }
     }
@@ -43,6 +46,7 @@ impl Target {
         match self {
             Target::Directory => Some(&config.services.directory),
             Target::Identity => Some(&config.services.identity),
+            Target::Leave => Some(&config.services.leave),
             Target::Gateway => None,
         }
     }
@@ -100,6 +104,7 @@ impl Suite {
             match target {
                 Target::Directory => config.services.directory.listen = addr.to_string(),
                 Target::Identity => config.services.identity.listen = addr.to_string(),
+                Target::Leave => config.services.leave.listen = addr.to_string(),
                 Target::Gateway => config.gateway.listen = addr.to_string(),
             }
             listeners.push((target, listener));
@@ -111,6 +116,7 @@ impl Suite {
                 match target {
                     Target::Directory => cadre_directory::service::serve(&config, listener, &ctx, seed).await,
                     Target::Identity => cadre_identity::service::serve(&config, listener, &ctx).await,
+                    Target::Leave => cadre_leave::service::serve(&config, listener, &ctx).await,
                     Target::Gateway => cadre_gateway::target::serve(&config, listener, &ctx).await,
                 }
                 .with_context(|| format!("target {}", target.name()))

@@ -34,6 +34,8 @@ fn cadre(dir: &std::path::Path, ports: Ports) -> Command {
         .env("CADRE_SERVICES__DIRECTORY__LISTEN", format!("127.0.0.1:{}", ports.0))
         .env("CADRE_SERVICES__IDENTITY__LISTEN", format!("127.0.0.1:{}", ports.1))
         .env("CADRE_GATEWAY__LISTEN", format!("127.0.0.1:{}", ports.2))
+        // Only `serve` listens on it, and the suite tells the gateway where.
+        .env("CADRE_SERVICES__LEAVE__LISTEN", format!("127.0.0.1:{}", free_port()))
         .env_remove("CADRE_CONFIG")
         .env_remove("CADRE_TOKEN");
     command

@@ -31,6 +31,7 @@ pub async fn start() -> Running {
     config.metrics_listen = String::new();
     config.services.directory.listen = "127.0.0.1:0".into();
     config.services.identity.listen = "127.0.0.1:0".into();
+    config.services.leave.listen = "127.0.0.1:0".into();
     config.gateway.listen = "127.0.0.1:0".into();
     // Scenarios call fast and from one address; the limits themselves are tested in the gateway's crate.
     config.gateway.per_principal_rps = 10_000;

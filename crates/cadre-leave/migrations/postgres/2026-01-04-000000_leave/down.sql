@@ -1,0 +1,18 @@
+DELETE FROM policy_values WHERE policy_key LIKE 'leave.%';
+DROP TABLE feed_cursors;
+DROP TABLE directory_cadres;
+DROP TABLE directory_units;
+DROP TABLE absence_days;
+DROP TABLE overdue_cases;
+DROP TABLE travel_changes;
+DROP TABLE travel_filings;
+DROP TABLE ledger_entries;
+DROP TABLE approval_steps;
+DROP TABLE leave_requests;
+DROP TABLE protected_statuses;
+DROP TABLE blackout_periods;
+DROP TABLE reporting_lines;
+DROP TABLE unit_settings;
+DROP TABLE leave_types;
+DROP TABLE calendar_days;
+DROP TABLE calendar_years;
