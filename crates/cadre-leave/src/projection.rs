@@ -161,7 +161,7 @@ impl DirectoryFollower {
 /// Why a session with the feed ended.
 #[derive(Debug)]
 enum Stop {
-    /// The cursor is older than the feed's retention: relist.
+    /// The cursor is older than the feed's retention, or not one of its cursors: relist.
     Expired,
     /// Another follower moved the saved cursor: resume from it.
     Stale,
@@ -175,13 +175,15 @@ impl From<ApiError> for Stop {
     }
 }
 
-/// The error the feed reports, told apart by its `ErrorInfo` reason.
+/// The error the feed reports, told apart by its `ErrorInfo` reason. A cursor the feed does not recognise
+/// (the directory's feed was rebuilt) is as useless as an expired one: both mean relist.
 fn stop_of(status: &Status) -> Stop {
-    if status.code() == Code::FailedPrecondition && error_reason(status).as_deref() == Some("CURSOR_EXPIRED")
-    {
-        return Stop::Expired;
+    let reason = error_reason(status);
+    match (status.code(), reason.as_deref()) {
+        (Code::FailedPrecondition, Some("CURSOR_EXPIRED"))
+        | (Code::InvalidArgument, Some("INVALID_CURSOR")) => Stop::Expired,
+        (code, _) => Stop::Failed(format!("the directory answered {code:?}: {}", status.message())),
     }
-    Stop::Failed(format!("the directory answered {:?}: {}", status.code(), status.message()))
 }
 
 /// `google.rpc.Status`, as far as the follower reads it.
@@ -250,7 +252,7 @@ where
                 }
                 Err(Stop::Expired) => {
                     tracing::warn!(
-                        "the directory's feed no longer holds our cursor; relisting the directory"
+                        "the directory's feed no longer knows our cursor; relisting the directory"
                     );
                     self.relist_pending = true;
                     continue;
@@ -497,6 +499,8 @@ mod tests {
         assert!(matches!(stop_of(&expired), Stop::Expired));
         let other = ApiError::failed_precondition("SOMETHING_ELSE", "no").into_status("events.cadre");
         assert!(matches!(stop_of(&other), Stop::Failed(_)));
+        let foreign = ApiError::invalid_argument("INVALID_CURSOR", "not ours").into_status("events.cadre");
+        assert!(matches!(stop_of(&foreign), Stop::Expired));
         assert!(matches!(stop_of(&Status::failed_precondition("CURSOR_EXPIRED")), Stop::Failed(_)));
         assert!(matches!(stop_of(&Status::unavailable("down")), Stop::Failed(_)));
     }

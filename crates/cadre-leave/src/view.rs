@@ -1,8 +1,7 @@
 //! Stored rows as the contract's messages.
 
 use cadre_platform::clock;
-use cadre_proto::{leave as pb, types};
-use chrono::{Datelike, NaiveDate};
+use cadre_proto::leave as pb;
 
 use crate::{
     domain::{HalfDays, route::StepKind},
@@ -10,9 +9,7 @@ use crate::{
 };
 
 /// A date on the wire.
-pub fn date(day: NaiveDate) -> types::Date {
-    types::Date { year: day.year(), month: day.month() as i32, day: day.day() as i32 }
-}
+pub use crate::convert::date_to as date;
 
 /// A stored half ("AM"/"PM") as the wire's; `is_end` says which default an unset value stands for.
 pub fn half(code: &str) -> pb::HalfDay {

@@ -220,6 +220,9 @@ impl Db {
         let pool = tokio::task::spawn_blocking(move || {
             r2d2::Pool::builder()
                 .max_size(max_size)
+                // Connections open as calls need them, not all at start: a suite of services (and a test run
+                // of many suites) would otherwise hold every pool's maximum on the server from the first second.
+                .min_idle(Some(1))
                 .connection_timeout(options.connection_timeout)
                 .test_on_check_out(false)
                 .build(manager)

@@ -330,15 +330,7 @@ impl LeaveApi {
                         .with_violation("status", "PREGNANCY, MATERNITY, NURSING or MEDICAL_PERIOD"),
                 )
             })?;
-            let until = request.until_date.as_ref().and_then(|d| {
-                NaiveDate::from_ymd_opt(d.year, u32::try_from(d.month).ok()?, u32::try_from(d.day).ok()?)
-            });
-            let until = until.ok_or_else(|| {
-                status(
-                    ApiError::invalid_argument("INVALID_DATE", "until_date is required")
-                        .with_violation("until_date", "must be a valid date"),
-                )
-            })?;
+            let until = crate::convert::date("until_date", request.until_date.as_ref()).map_err(status)?;
             Some((status_code, until))
         };
         let response = self

@@ -33,13 +33,7 @@ fn date_or(
     field: &str,
     today: NaiveDate,
 ) -> Result<NaiveDate, ApiError> {
-    let Some(value) = value else { return Ok(today) };
-    let month = u32::try_from(value.month).ok();
-    let day = u32::try_from(value.day).ok();
-    month.zip(day).and_then(|(m, d)| NaiveDate::from_ymd_opt(value.year, m, d)).ok_or_else(|| {
-        ApiError::invalid_argument("INVALID_DATE", format!("{field} is not a date"))
-            .with_violation(field, "must be a valid date")
-    })
+    value.map_or(Ok(today), |value| crate::convert::date(field, Some(value)))
 }
 
 impl LeaveApi {

@@ -36,22 +36,6 @@ use crate::{
     },
 };
 
-/// A date field of a request, required.
-fn date_field(field: &str, value: Option<&cadre_proto::types::Date>) -> Result<NaiveDate, ApiError> {
-    let invalid = || {
-        ApiError::invalid_argument("INVALID_DATE", format!("{field} is not a date"))
-            .with_violation(field, "must be a valid calendar date")
-    };
-    let value = value.ok_or_else(|| {
-        ApiError::invalid_argument("INVALID_DATE", format!("{field} is required"))
-            .with_violation(field, "is required")
-    })?;
-    let (Ok(month), Ok(day)) = (u32::try_from(value.month), u32::try_from(value.day)) else {
-        return Err(invalid());
-    };
-    NaiveDate::from_ymd_opt(value.year, month, day).ok_or_else(invalid)
-}
-
 /// A half on the wire as the domain's; unset means the whole first or last day.
 fn half_field(value: i32, is_end: bool) -> Half {
     match pb::HalfDay::try_from(value) {
@@ -68,8 +52,8 @@ fn span_of(
     end: Option<&cadre_proto::types::Date>,
     end_half: i32,
 ) -> Result<LeaveSpan, ApiError> {
-    let start = date_field("start_date", start)?;
-    let end = date_field("end_date", end)?;
+    let start = crate::convert::date("start_date", start)?;
+    let end = crate::convert::date("end_date", end)?;
     if (end - start).num_days() > 366 {
         return Err(ApiError::invalid_argument("INVALID_PERIOD", "a request covers at most a year")
             .with_violation("end_date", "is more than a year after start_date"));
@@ -678,7 +662,7 @@ impl LeaveApi {
         let today = self.today();
         let on = match request.return_date.as_ref() {
             None => today,
-            Some(date) => date_field("return_date", Some(date)).map_err(status)?,
+            Some(date) => crate::convert::date("return_date", Some(date)).map_err(status)?,
         };
         if on > today {
             return Err(status(
@@ -705,7 +689,7 @@ impl LeaveApi {
         let caller = Caller::of(&request)?.clone();
         let request = request.into_inner();
         let id = require_id("id", &request.id).map_err(status)?;
-        let end = date_field("end_date", request.end_date.as_ref()).map_err(status)?;
+        let end = crate::convert::date("end_date", request.end_date.as_ref()).map_err(status)?;
         let end_half = half_field(request.end_half, true);
         let reason = bounded("reason", &request.reason, 500, true).map_err(status)?;
         let documents = request.documents.clone();
