@@ -86,7 +86,8 @@ pub struct DirectoryFollower {
 impl DirectoryFollower {
     /// Starts following the directory at `endpoint` as the suite's `system:leave`, with principals `signer`
     /// signs, until `shutdown`. It connects on first use, so the leave service may start before the
-    /// directory. Fails only on an endpoint that is not a URL.
+    /// directory. Fails only on an endpoint that is not a URL. Call it inside the Tokio runtime: the follower
+    /// is a task on it.
     pub fn spawn(
         db: Db,
         endpoint: &str,

@@ -31,6 +31,11 @@ use tonic_health::pb::{
 
 type DirectoryClient = DirectoryServiceClient<InterceptedService<Channel, ActingAs>>;
 
+/// Pools of the test's own databases, kept small for the same reason as the directory's.
+fn small_pool() -> PoolOptions {
+    PoolOptions { max_size: 3, ..PoolOptions::default() }
+}
+
 /// How long anything here may take before the test fails instead of hanging.
 const PATIENCE: Duration = Duration::from_secs(60);
 
@@ -79,7 +84,8 @@ impl World {
         config.services.directory.database_url = directory_database.url.clone();
         config.auth.principal_public_keys = keys.files.public_keys.display().to_string();
         config.auth.principal_signing_key = keys.files.signing_key.display().to_string();
-        config.database.connection_timeout_ms = 1_000;
+        // Small pools: the PostgreSQL server is shared with the other suites' tests running at the same time.
+        config.database.max_connections = 3;
         config.feed.poll_interval_ms = 100;
 
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -104,7 +110,7 @@ impl World {
         };
         tokio::time::timeout(PATIENCE, serving).await.expect("the directory turns SERVING");
 
-        let directory_db = Db::connect(&directory_database.url, PoolOptions::default()).await.unwrap();
+        let directory_db = Db::connect(&directory_database.url, small_pool()).await.unwrap();
         // A fourth tier (村民小组) below villages, so that a moving village carries a subtree with it.
         directory_db
             .run(|conn| {
@@ -116,7 +122,7 @@ impl World {
             })
             .await
             .unwrap();
-        let leave_db = Db::connect(&leave_database.url, PoolOptions::default()).await.unwrap();
+        let leave_db = Db::connect(&leave_database.url, small_pool()).await.unwrap();
         leave_db.migrate(&store::MIGRATIONS).await.expect("the leave migrations");
 
         let operator = person("test-operator", &[Role::OrgOfficer, Role::HrSystem], &[], None);
@@ -711,7 +717,7 @@ fn event_of<M: prost::Message + prost::Name>(message: &M) -> Event {
 async fn the_store_rewrites_subtrees_and_keeps_cursors() {
     for database in TestDatabase::each() {
         let backend = database.backend;
-        let db = Db::connect(&database.url, PoolOptions::default()).await.unwrap();
+        let db = Db::connect(&database.url, small_pool()).await.unwrap();
         db.migrate(&store::MIGRATIONS).await.unwrap();
 
         // d ─┬─ a ── b ── c        then a moves under e:   d ── e ── a ── b ── c
