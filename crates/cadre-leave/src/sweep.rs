@@ -120,25 +120,51 @@ fn grants(tx: &mut Tx<'_>, today: NaiveDate) -> Result<usize, ApiError> {
 
 /// One pass of every stage; what each changed, for logs and tests.
 pub async fn once(db: &Db, today: NaiveDate) -> Result<[usize; 3], ApiError> {
-    let reminded = stage(db, "deadlines", move |tx| deadlines(tx, today)).await?;
-    let overdue = stage(db, "overdue", move |tx| overstays(tx, today)).await?;
-    let granted = stage(db, "grants", move |tx| grants(tx, today)).await?;
+    let [reminded, overdue] = frequent(db, today).await?;
+    let granted = daily(db, today).await?;
     Ok([reminded, overdue, granted])
 }
 
-/// Runs the sweep every `every` until shutdown. A failed pass is logged and retried at the next tick.
+/// The stages that depend on the hour: deadlines, and overstays.
+async fn frequent(db: &Db, today: NaiveDate) -> Result<[usize; 2], ApiError> {
+    let reminded = stage(db, "deadlines", move |tx| deadlines(tx, today)).await?;
+    let overdue = stage(db, "overdue", move |tx| overstays(tx, today)).await?;
+    Ok([reminded, overdue])
+}
+
+/// The stage that depends only on the date: 年休假 grants for every cadre, which need not be checked more
+/// than once a day.
+async fn daily(db: &Db, today: NaiveDate) -> Result<usize, ApiError> {
+    stage(db, "grants", move |tx| grants(tx, today)).await
+}
+
+/// Runs the sweep every `every` until shutdown; the daily stage once per date. A failed pass is logged
+/// and retried at the next tick.
 pub async fn run(db: Db, today: Today, every: Duration, shutdown: Shutdown) {
     let mut tick = tokio::time::interval(every);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut granted_on: Option<NaiveDate> = None;
     loop {
         tokio::select! {
             _ = tick.tick() => {}
             () = shutdown.clone().wait() => return,
         }
-        match once(&db, today()).await {
-            Ok([0, 0, 0]) => {}
-            Ok([reminded, overdue, granted]) => tracing::info!(reminded, overdue, granted, "leave sweep"),
+        let date = today();
+        match frequent(&db, date).await {
+            Ok([0, 0]) => {}
+            Ok([reminded, overdue]) => tracing::info!(reminded, overdue, "leave sweep"),
             Err(error) => tracing::warn!(%error, "leave sweep failed"),
+        }
+        if granted_on != Some(date) {
+            match daily(&db, date).await {
+                Ok(granted) => {
+                    granted_on = Some(date);
+                    if granted > 0 {
+                        tracing::info!(granted, "年休假 grants");
+                    }
+                }
+                Err(error) => tracing::warn!(%error, "年休假 grants failed"),
+            }
         }
     }
 }

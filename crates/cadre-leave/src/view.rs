@@ -4,20 +4,18 @@ use cadre_platform::clock;
 use cadre_proto::leave as pb;
 
 use crate::{
-    domain::{HalfDays, route::StepKind},
+    domain::{HalfDays, route::StepKind, span::Half},
     store::requests::{RequestRow, StepRow},
 };
 
 /// A date on the wire.
 pub use crate::convert::date_to as date;
 
-/// A stored half ("AM"/"PM") as the wire's; `is_end` says which default an unset value stands for.
+/// A stored half ("AM"/"PM", or empty for none) as the wire's.
 pub fn half(code: &str) -> pb::HalfDay {
-    match code {
-        "AM" => pb::HalfDay::Morning,
-        "PM" => pb::HalfDay::Afternoon,
-        _ => pb::HalfDay::Unspecified,
-    }
+    Half::from_code(code).map_or(pb::HalfDay::Unspecified, |half| {
+        pb::HalfDay::try_from(crate::convert::half_to(half)).unwrap_or(pb::HalfDay::Unspecified)
+    })
 }
 
 fn days(halves: i32) -> f64 {

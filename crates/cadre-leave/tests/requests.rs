@@ -405,3 +405,61 @@ async fn an_overstay_opens_a_case_and_sixteen_days_of_absence_propose_dismissal(
         h.stop().await;
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_deputy_in_charge_decides_for_an_absent_principal_and_the_trail_says_so() {
+    for database in TestDatabase::each() {
+        let mut h = Harness::start(database, "2026-03-02").await;
+        let town = h.unit("T01", "城关镇", None).await;
+        let secretary = h.cadre("王书记", &town, Post::Principal, false).await;
+        let deputy = h.cadre("李副镇长", &town, Post::Deputy, false).await;
+        let clerk = h.cadre("张科员", &town, Post::Staff, false).await;
+        h.sync().await;
+        let backend = h.backend;
+
+        // The secretary is away this week and names the deputy to take charge; the 区委 pool approves.
+        let mut boss = h.as_person(&secretary, &[Role::UnitLeader]);
+        let mut away = ask("personal", "2026-03-02", "2026-03-06");
+        away.acting_deputy_cadre_id = deputy.cadre_id.clone();
+        let away = create(&mut boss, away).await;
+        let away = submit(&mut boss, &away).await;
+        // Without a liaison leader set, both the liaison step and the district principal leader's fall to the
+        // 区委 pool, one after the other.
+        let mut committee = h.committee();
+        let mut away = away;
+        for step in 0..away.steps.len() {
+            away = approve(&mut committee, &away, step as i32).await;
+        }
+        assert_eq!(state(&away), pb::LeaveRequestState::Approved, "{backend}: {away:?}");
+
+        // The clerk's request waits for the secretary; the deputy sees it and decides it for them.
+        let mut me = h.as_cadre(&clerk);
+        let request = create(&mut me, ask("personal", "2026-03-10", "2026-03-10")).await;
+        let request = submit(&mut me, &request).await;
+        assert_eq!(request.steps[0].assignee_cadre_id, secretary.cadre_id, "{backend}");
+        let mut acting = h.as_person(&deputy, &[Role::UnitLeader]);
+        let waiting = acting.list_my_approvals(pb::ListMyApprovalsRequest {}).await.unwrap().into_inner();
+        assert!(waiting.leave_requests.iter().any(|r| r.id == request.id), "{backend}: {waiting:?}");
+        let decided = approve(&mut acting, &request, 0).await;
+        assert_eq!(state(&decided), pb::LeaveRequestState::Approved, "{backend}");
+        assert_eq!(decided.steps[0].on_behalf_of_cadre_id, secretary.cadre_id, "{backend}");
+        // Someone the secretary did not name cannot.
+        let other = h.cadre("赵科员", &town, Post::Staff, false).await;
+        h.sync().await;
+        let mut stranger = h.as_person(&other, &[Role::UnitLeader]);
+        let second = create(&mut me, ask("personal", "2026-03-11", "2026-03-11")).await;
+        let second = submit(&mut me, &second).await;
+        let refused = stranger
+            .approve_leave_request(pb::ApproveLeaveRequestRequest {
+                request_id: rid(),
+                id: second.id.clone(),
+                step_index: 0,
+                comment: String::new(),
+                expected_version: 0,
+            })
+            .await
+            .unwrap_err();
+        assert_error(&refused, Code::PermissionDenied, "NOT_ASSIGNEE", None);
+        h.stop().await;
+    }
+}

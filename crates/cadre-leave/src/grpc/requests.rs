@@ -884,24 +884,25 @@ impl LeaveApi {
                 let policy = store::policy::on(conn, today)?;
                 let me = caller.principal.cadre_id.clone();
                 // Whom the caller stands in for today: those away who named them, and so on up the chain.
+                // Who is away today and whom they left in charge: read once, then walked up the chain.
+                let mut handed_over: Vec<(String, String)> =
+                    request_store::approved_covering(conn, None, today)?
+                        .into_iter()
+                        .map(|row| (row.applicant_cadre_id, row.acting_deputy_cadre_id))
+                        .collect();
+                handed_over.extend(
+                    store::travel::covering_all(conn, today)?
+                        .into_iter()
+                        .map(|f| (f.cadre_id, f.deputy_cadre_id)),
+                );
                 let mut standing_for: Vec<String> = me.iter().cloned().collect();
                 let mut frontier = standing_for.clone();
                 for _ in 0..policy.delegation.max_chain {
-                    let mut next = Vec::new();
-                    for deputy in &frontier {
-                        for row in request_store::approved_covering(conn, None, today)? {
-                            if &row.acting_deputy_cadre_id == deputy
-                                && !standing_for.contains(&row.applicant_cadre_id)
-                            {
-                                next.push(row.applicant_cadre_id.clone());
-                            }
-                        }
-                        for filing in store::travel::covering_all(conn, today)? {
-                            if &filing.deputy_cadre_id == deputy && !standing_for.contains(&filing.cadre_id) {
-                                next.push(filing.cadre_id.clone());
-                            }
-                        }
-                    }
+                    let next: Vec<String> = handed_over
+                        .iter()
+                        .filter(|(away, deputy)| frontier.contains(deputy) && !standing_for.contains(away))
+                        .map(|(away, _)| away.clone())
+                        .collect();
                     if next.is_empty() {
                         break;
                     }
