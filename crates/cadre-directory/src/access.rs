@@ -53,7 +53,8 @@ pub const ACCESS: &[Rule] = &[
     rule!("GetLeadershipTeam", Roles(READ_CADRES)),
     rule!("CreateCadre", Roles(KEEP_CADRES)),
     rule!("GetCadre", Roles(READ_CADRES)),
-    rule!("UpdateCadre", Roles(KEEP_CADRES)),
+    // The rank service tells the directory of an approved grade (as `system:rank`).
+    rule!("UpdateCadre", RolesOrSystem(KEEP_CADRES)),
     rule!("SearchCadres", RolesOrSystem(READ_CADRES)),
     rule!("ListCadreChanges", Roles(READ_CADRES)),
     rule!("ImportCadres", Roles(&[OrgOfficer, HrSystem])),

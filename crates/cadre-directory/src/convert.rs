@@ -18,17 +18,7 @@ use crate::{
     store::{accounts::Account, cadres::ChangeRow, units::UnitRow},
 };
 
-/// A proto date as a calendar day.
-pub fn date_from(date: &types::Date) -> Option<NaiveDate> {
-    let (month, day) = (u32::try_from(date.month).ok()?, u32::try_from(date.day).ok()?);
-    NaiveDate::from_ymd_opt(date.year, month, day).filter(|_| (1..=9999).contains(&date.year))
-}
-
-/// A calendar day as a proto date.
-pub fn date_to(date: NaiveDate) -> types::Date {
-    use chrono::Datelike as _;
-    types::Date { year: date.year(), month: date.month() as i32, day: date.day() as i32 }
-}
+pub use cadre_platform::dates::{date_from, date_to};
 
 /// Collects problems while parsing.
 struct Parser<'a> {

@@ -4,7 +4,7 @@
 use cadre_platform::{
     ApiError, CallContext, Db, DbConn, Violations,
     auth::{Caller, DataScope},
-    clock,
+    clock::{self, Today},
     error::require_id,
     paging, policy,
 };
@@ -35,15 +35,28 @@ use crate::{
 pub const ERROR_DOMAIN: &str = "directory.cadre";
 
 /// The directory service over its database.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct DirectoryApi {
     db: Db,
+    /// The date the record checks (ages, dates not in the future) are made on.
+    today: Today,
+}
+
+impl std::fmt::Debug for DirectoryApi {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DirectoryApi").field("db", &self.db).finish_non_exhaustive()
+    }
 }
 
 impl DirectoryApi {
-    /// A service over `db` (migrated).
+    /// A service over `db` (migrated), on the district's real date.
     pub fn new(db: Db) -> Self {
-        Self { db }
+        Self::on(db, std::sync::Arc::new(clock::today))
+    }
+
+    /// A service over `db` (migrated) whose date is `today`'s: a suite walked through chosen dates.
+    pub fn on(db: Db, today: Today) -> Self {
+        Self { db, today }
     }
 }
 
@@ -627,10 +640,11 @@ impl DirectoryService for DirectoryApi {
         let data = convert::cadre_data_from(cadre, "cadre.")
             .map_err(|p| status(invalid("INVALID_CADRE", "the cadre record is not valid", p)))?;
         let scope = caller.scope.clone();
+        let today = self.today.clone();
         let response = self
             .db
             .mutate(ctx.clone(), method!("CreateCadre"), &request.request_id, &request, move |tx| {
-                let today = clock::today();
+                let today = today();
                 let policy = fact_policy(tx.conn(), today)?;
                 data.check(&policy, today).map_err(|p| {
                     let p = p.into_iter().map(|(f, d)| (format!("cadre.{f}"), d)).collect();
@@ -665,10 +679,11 @@ impl DirectoryService for DirectoryApi {
         let object = (method!("GetCadre"), "cadre", id.as_str());
         let cadre = self.visible(&ctx, caller, object, lookup, cadre_not_found("id")).await?;
         // The full citizen id is sensitive personal data: the read itself is audited.
+        let today = self.today.clone();
         let cadre = self
             .db
             .audited_read(ctx, method!("GetCadre"), "cadre", id.clone(), move |conn| {
-                let today = clock::today();
+                let today = today();
                 Ok(cadre_out(&cadre, true, &fact_policy(conn, today)?, today))
             })
             .await
@@ -692,6 +707,7 @@ impl DirectoryService for DirectoryApi {
         self.visible(&ctx, &caller, object, lookup, cadre_not_found("cadre.id")).await?;
         let scope = caller.scope.clone();
         let cadre_id = id.clone();
+        let today = self.today.clone();
         let response = self
             .db
             .mutate(ctx.clone(), method!("UpdateCadre"), &request.request_id, &request, move |tx| {
@@ -705,7 +721,7 @@ impl DirectoryService for DirectoryApi {
                 overlay_cadre(&mut merged, &incoming, &paths);
                 let data = convert::cadre_data_from(&merged, "cadre.")
                     .map_err(|p| invalid("INVALID_CADRE", "the updated record is not valid", p))?;
-                let today = clock::today();
+                let today = today();
                 let policy = fact_policy(tx.conn(), today)?;
                 data.check(&policy, today).map_err(|p| {
                     let p = p.into_iter().map(|(f, d)| (format!("cadre.{f}"), d)).collect();
@@ -761,6 +777,7 @@ impl DirectoryService for DirectoryApi {
             .map_err(status)?
             .and_then(|key| key.into_iter().next());
         let org_unit_id = request.org_unit_id.trim().to_owned();
+        let today = self.today.clone();
         let (page, next_page_token, total) = self
             .db
             .run(move |conn| {
@@ -780,7 +797,7 @@ impl DirectoryService for DirectoryApi {
                 let (cadres, total) = store::cadres::search(conn, &filter, &scope, after, size + 1)?;
                 let (page, token) =
                     paging::finish_page(cadres, size, &filters, |c: &Cadre| vec![c.id.clone()]);
-                let today = clock::today();
+                let today = today();
                 let policy = fact_policy(conn, today)?;
                 let page = page.iter().map(|c| cadre_out(c, false, &policy, today)).collect();
                 Ok((page, token, total))

@@ -1,12 +1,11 @@
 //! How the directory is served: its routes, its readiness, its background work.
 
-use std::time::Duration;
-
-use std::sync::Arc;
+use std::{sync::Arc, time::Duration};
 
 use cadre_platform::{
     Db,
     auth::{AccessPolicy, AuthorizeLayer, PrincipalVerifier},
+    clock::{self, Today},
     config::Config,
     feed::{self, EventFeed},
     server::{self, ServeContext},
@@ -43,6 +42,17 @@ pub async fn serve(
     ctx: &ServeContext,
     seed: Seed,
 ) -> anyhow::Result<()> {
+    serve_on(config, listener, ctx, seed, Arc::new(clock::today)).await
+}
+
+/// [`serve`] with the record checks made on `today`'s date: a suite walked through chosen dates.
+pub async fn serve_on(
+    config: &Config,
+    listener: TcpListener,
+    ctx: &ServeContext,
+    seed: Seed,
+    today: Today,
+) -> anyhow::Result<()> {
     // Refuse to start with an undeclared method or without the keys to verify callers.
     let policy = AccessPolicy::new(HEALTH_NAMES, &[ACCESS]).map_err(anyhow::Error::msg)?;
     let verifier = Arc::new(PrincipalVerifier::load(&config.key_files().public_keys)?);
@@ -50,7 +60,7 @@ pub async fn serve(
     let db = Db::connect(&url, config.pool_options()).await?;
     let authorize = AuthorizeLayer::new(verifier, policy, Some(db.clone()));
     let limit = config.server.max_message_bytes;
-    let api = DirectoryServiceServer::new(DirectoryApi::new(db.clone()))
+    let api = DirectoryServiceServer::new(DirectoryApi::on(db.clone(), today))
         .max_decoding_message_size(limit)
         .max_encoding_message_size(limit);
     let poll = Duration::from_millis(config.feed.poll_interval_ms);

@@ -24,6 +24,8 @@ const UPSTREAMS: &[(&str, &[&str])] = &[
     ("directory", &["cadre.directory.v1"]),
     ("identity", &["cadre.identity.v1"]),
     ("leave", &["cadre.leave.v1"]),
+    ("rank", &["cadre.rank.v1"]),
+    ("assessment", &["cadre.assessment.v1"]),
 ];
 
 /// The identity provider configured for the gateway, if any.

@@ -33,11 +33,11 @@ macro_rules! rule {
 
 /// The leave service's access table.
 pub const ACCESS: &[Rule] = &[
-    // The calendar is the suite's: other services count their deadlines with it.
-    rule!("GetWorkCalendar", Authenticated),
+    // The calendar is the suite's: other services (as themselves) count their deadlines with it.
+    rule!("GetWorkCalendar", RolesOrSystem(Role::ALL)),
     rule!("SetWorkCalendar", Roles(POLICY)),
-    rule!("CountWorkingDays", Authenticated),
-    rule!("AddWorkingDays", Authenticated),
+    rule!("CountWorkingDays", RolesOrSystem(Role::ALL)),
+    rule!("AddWorkingDays", RolesOrSystem(Role::ALL)),
     rule!("ListLeaveTypes", Authenticated),
     rule!("UpdateLeaveType", Roles(POLICY)),
     rule!("GetUnitLeaveSettings", Roles(READ)),

@@ -10,7 +10,7 @@ use std::collections::BTreeSet;
 
 use cadre_platform::{ApiError, Violations};
 use cadre_proto::{leave as pb, types};
-use chrono::{Datelike, NaiveDate};
+use chrono::NaiveDate;
 
 use crate::domain::{
     HalfDays,
@@ -28,39 +28,7 @@ pub const MAX_NAME_CHARS: usize = 32;
 /// Longest `source_ref`, in characters: room for a full citation, not for a document.
 pub const MAX_SOURCE_REF_CHARS: usize = 2000;
 
-/// A proto date as a calendar day; `None` for an impossible date or a year outside the proto's 1..=9999.
-pub fn date_from(date: &types::Date) -> Option<NaiveDate> {
-    let (month, day) = (u32::try_from(date.month).ok()?, u32::try_from(date.day).ok()?);
-    NaiveDate::from_ymd_opt(date.year, month, day).filter(|_| (1..=9999).contains(&date.year))
-}
-
-/// A calendar day as a proto date.
-pub fn date_to(date: NaiveDate) -> types::Date {
-    // Month and day are at most 12 and 31: the casts cannot wrap.
-    types::Date { year: date.year(), month: date.month() as i32, day: date.day() as i32 }
-}
-
-/// A date that may be left unset: `None` without a violation when unset, `None` with one when invalid.
-pub fn optional_date(
-    violations: &mut Violations,
-    field: &str,
-    date: Option<&types::Date>,
-) -> Option<NaiveDate> {
-    let date = date?;
-    let parsed = date_from(date);
-    violations.require(parsed.is_some(), field, "is not a valid calendar date (year 1..9999)");
-    parsed
-}
-
-/// A date the request must carry.
-pub fn required_date(
-    violations: &mut Violations,
-    field: &str,
-    date: Option<&types::Date>,
-) -> Option<NaiveDate> {
-    violations.require(date.is_some(), field, "is required");
-    optional_date(violations, field, date)
-}
+pub use cadre_platform::dates::{date_from, date_to, optional_date, required_date};
 
 /// One required date checked on its own, for methods with no other field to check: INVALID_ARGUMENT
 /// `INVALID_DATE` naming `field`.

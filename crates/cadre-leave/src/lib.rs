@@ -14,7 +14,6 @@ pub mod convert;
 pub mod domain;
 pub mod events;
 pub mod grpc;
-pub mod projection;
 pub mod service;
 pub mod store;
 pub mod sweep;

@@ -11,6 +11,7 @@ use cadre_platform::{
     feed::{self, EventFeed},
     server::{self, ServeContext},
 };
+use cadre_projection::{DirectoryFeed, Follower, FollowerSettings};
 use cadre_proto::{
     events::event_feed_service_server::EventFeedServiceServer,
     leave::leave_service_server::LeaveServiceServer,
@@ -22,7 +23,6 @@ use crate::{
     LeaveApi,
     access::ACCESS,
     grpc::Today,
-    projection::{DirectoryFollower, FollowerSettings},
     store::{self, MIGRATIONS},
     sweep,
 };
@@ -98,9 +98,11 @@ pub async fn serve_with(
             })
             .await?;
             // Only after the tables exist: the projection writes to them from its first event.
-            DirectoryFollower::spawn(
+            Follower::spawn(
+                DirectoryFeed,
                 db.clone(),
                 &endpoint,
+                TARGET,
                 signer,
                 shutdown.clone(),
                 FollowerSettings::default(),

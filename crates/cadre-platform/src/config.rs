@@ -190,6 +190,10 @@ pub struct Services {
     pub identity: ServiceConfig,
     /// The leave service.
     pub leave: ServiceConfig,
+    /// The rank service: the 职级 ladder, eligibility, quotas and promotion cases.
+    pub rank: ServiceConfig,
+    /// The assessment service: annual, routine and special assessments.
+    pub assessment: ServiceConfig,
 }
 
 /// One service's endpoint and database.
@@ -231,6 +235,11 @@ impl Default for Config {
                 },
                 identity: ServiceConfig { listen: "127.0.0.1:50052".to_owned(), database_url: String::new() },
                 leave: ServiceConfig { listen: "127.0.0.1:50053".to_owned(), database_url: String::new() },
+                rank: ServiceConfig { listen: "127.0.0.1:50054".to_owned(), database_url: String::new() },
+                assessment: ServiceConfig {
+                    listen: "127.0.0.1:50055".to_owned(),
+                    database_url: String::new(),
+                },
             },
             auth: AuthConfig {
                 principal_signing_key: String::new(),
@@ -393,15 +402,17 @@ impl Config {
         Ok(())
     }
 
-    fn service_entries(&self) -> [(&'static str, &ServiceConfig); 3] {
+    fn service_entries(&self) -> [(&'static str, &ServiceConfig); 5] {
         [
             ("directory", &self.services.directory),
             ("identity", &self.services.identity),
             ("leave", &self.services.leave),
+            ("rank", &self.services.rank),
+            ("assessment", &self.services.assessment),
         ]
     }
 
-    /// Where other parts of the suite reach `target` (`directory`, `identity`): its entry in
+    /// Where other parts of the suite reach `target` (`directory`, `leave`, ...): its entry in
     /// `gateway.upstreams`, or its own listen address when everything runs in one process.
     pub fn endpoint_of(&self, target: &str) -> Option<String> {
         if let Some(url) = self.gateway.upstreams.get(target) {

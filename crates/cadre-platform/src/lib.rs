@@ -3,10 +3,12 @@
 
 pub mod audit;
 pub mod auth;
+pub mod calendar;
 pub mod clock;
 pub mod codes;
 pub mod config;
 pub mod context;
+pub mod dates;
 pub mod db;
 pub mod error;
 pub mod feed;

@@ -31,10 +31,22 @@ pub mod cadre {
             tonic::include_proto!("cadre.leave.v1");
         }
     }
+    pub mod rank {
+        pub mod v1 {
+            tonic::include_proto!("cadre.rank.v1");
+        }
+    }
+    pub mod assessment {
+        pub mod v1 {
+            tonic::include_proto!("cadre.assessment.v1");
+        }
+    }
 }
 
+pub use cadre::assessment::v1 as assessment;
 pub use cadre::directory::v1 as directory;
 pub use cadre::events::v1 as events;
 pub use cadre::identity::v1 as identity;
 pub use cadre::leave::v1 as leave;
+pub use cadre::rank::v1 as rank;
 pub use cadre::r#type::v1 as types;

@@ -1,11 +1,12 @@
 //! Running targets: `cadre serve --target <name|all>` and `cadre dev`.
 
-use std::{collections::BTreeMap, net::SocketAddr};
+use std::{collections::BTreeMap, net::SocketAddr, sync::Arc, time::Duration};
 
 use anyhow::Context as _;
 use cadre_authn::dev_issuer::DevIssuer;
 use cadre_platform::{
     auth::keys::ensure_key_pair,
+    clock::{self, Today},
     config::{Config, ServiceConfig},
     server::{ServeContext, Shutdown},
     telemetry::Metrics,
@@ -23,13 +24,24 @@ pub enum Target {
     Identity,
     /// The leave service (measure ①).
     Leave,
+    /// The rank service (measure ②).
+    Rank,
+    /// The assessment service (measure ③).
+    Assessment,
     /// The public entrance.
     Gateway,
 }
 
 impl Target {
     /// Every target, in start order.
-    pub const ALL: &'static [Target] = &[Target::Directory, Target::Identity, Target::Leave, Target::Gateway];
+    pub const ALL: &'static [Target] = &[
+        Target::Directory,
+        Target::Identity,
+        Target::Leave,
+        Target::Rank,
+        Target::Assessment,
+        Target::Gateway,
+    ];
 
     /// The name used on the command line and in configuration.
     pub fn name(self) -> &'static str {
@@ -37,6 +49,8 @@ impl Target {
             Target::Directory => cadre_directory::service::TARGET,
             Target::Identity => cadre_identity::service::TARGET,
             Target::Leave => cadre_leave::service::TARGET,
+            Target::Rank => cadre_rank::service::TARGET,
+            Target::Assessment => cadre_assessment::service::TARGET,
             Target::Gateway => cadre_gateway::target::TARGET,
         }
     }
@@ -47,6 +61,8 @@ impl Target {
             Target::Directory => Some(&config.services.directory),
             Target::Identity => Some(&config.services.identity),
             Target::Leave => Some(&config.services.leave),
+            Target::Rank => Some(&config.services.rank),
+            Target::Assessment => Some(&config.services.assessment),
             Target::Gateway => None,
         }
     }
@@ -82,13 +98,38 @@ pub struct Suite {
 }
 
 impl Suite {
-    /// Binds every target's listener (so a taken port fails the start at once), then starts serving.
+    /// Binds every target's listener (so a taken port fails the start at once), then starts serving on the
+    /// district's real date.
     pub async fn start(
         config: &Config,
         targets: &[Target],
         seed: Seed,
         ctx: ServeContext,
     ) -> anyhow::Result<Self> {
+        Self::launch(config, targets, seed, ctx, None).await
+    }
+
+    /// [`Suite::start`] with the services' "today" from `today`: end-to-end scenarios walk a year's
+    /// assessment and a 公示 through its working days on dates they choose. The rank service then looks at
+    /// the date every second rather than every minute, so a date set is noticed at once.
+    pub async fn start_on(
+        config: &Config,
+        targets: &[Target],
+        seed: Seed,
+        ctx: ServeContext,
+        today: Today,
+    ) -> anyhow::Result<Self> {
+        Self::launch(config, targets, seed, ctx, Some(today)).await
+    }
+
+    async fn launch(
+        config: &Config,
+        targets: &[Target],
+        seed: Seed,
+        ctx: ServeContext,
+        set_today: Option<Today>,
+    ) -> anyhow::Result<Self> {
+        let today: Today = set_today.clone().unwrap_or_else(|| Arc::new(clock::today));
         // Bind everything first: a taken port fails the start at once, and a port chosen by the system
         // (`:0`) is known before any target is told where the others are.
         let mut config = config.clone();
@@ -105,18 +146,46 @@ impl Suite {
                 Target::Directory => config.services.directory.listen = addr.to_string(),
                 Target::Identity => config.services.identity.listen = addr.to_string(),
                 Target::Leave => config.services.leave.listen = addr.to_string(),
+                Target::Rank => config.services.rank.listen = addr.to_string(),
+                Target::Assessment => config.services.assessment.listen = addr.to_string(),
                 Target::Gateway => config.gateway.listen = addr.to_string(),
             }
             listeners.push((target, listener));
         }
         let mut tasks = JoinSet::new();
         for (target, listener) in listeners {
-            let (config, ctx) = (config.clone(), ctx.clone());
+            let (config, ctx, today) = (config.clone(), ctx.clone(), today.clone());
+            let sweep_every = if set_today.is_some() { Some(Duration::from_secs(1)) } else { None };
             tasks.spawn(async move {
                 match target {
-                    Target::Directory => cadre_directory::service::serve(&config, listener, &ctx, seed).await,
+                    Target::Directory => {
+                        cadre_directory::service::serve_on(&config, listener, &ctx, seed, today).await
+                    }
                     Target::Identity => cadre_identity::service::serve(&config, listener, &ctx).await,
-                    Target::Leave => cadre_leave::service::serve(&config, listener, &ctx).await,
+                    Target::Leave => {
+                        let options = cadre_leave::service::Options {
+                            today,
+                            ..cadre_leave::service::Options::from_config(&config)
+                        };
+                        cadre_leave::service::serve_with(&config, listener, &ctx, options).await
+                    }
+                    Target::Rank => {
+                        let defaults = cadre_rank::service::Options::from_config(&config);
+                        let options = cadre_rank::service::Options {
+                            today,
+                            sweep_every: sweep_every.unwrap_or(defaults.sweep_every),
+                            ..defaults
+                        };
+                        cadre_rank::service::serve_with(&config, listener, &ctx, options).await
+                    }
+                    Target::Assessment => {
+                        let options = cadre_assessment::service::Options {
+                            today,
+                            demo_history: seed == Seed::DemoDistrict,
+                            ..cadre_assessment::service::Options::from_config(&config)
+                        };
+                        cadre_assessment::service::serve_with(&config, listener, &ctx, options).await
+                    }
                     Target::Gateway => cadre_gateway::target::serve(&config, listener, &ctx).await,
                 }
                 .with_context(|| format!("target {}", target.name()))

@@ -36,6 +36,8 @@ fn cadre(dir: &std::path::Path, ports: Ports) -> Command {
         .env("CADRE_GATEWAY__LISTEN", format!("127.0.0.1:{}", ports.2))
         // Only `serve` listens on it, and the suite tells the gateway where.
         .env("CADRE_SERVICES__LEAVE__LISTEN", format!("127.0.0.1:{}", free_port()))
+        .env("CADRE_SERVICES__RANK__LISTEN", format!("127.0.0.1:{}", free_port()))
+        .env("CADRE_SERVICES__ASSESSMENT__LISTEN", format!("127.0.0.1:{}", free_port()))
         .env_remove("CADRE_CONFIG")
         .env_remove("CADRE_TOKEN");
     command

@@ -3,7 +3,11 @@
 
 #![allow(dead_code)]
 
-use std::{net::SocketAddr, time::Duration};
+use std::{
+    net::SocketAddr,
+    sync::{Arc, Mutex},
+    time::Duration,
+};
 
 use cadre::suite::{Seed, Suite, Target, prepare_dev, serve_context};
 use cadre_authn::dev_issuer::DevIssuer;
@@ -19,6 +23,8 @@ pub struct Running {
     pub directory: SocketAddr,
     pub issuer: DevIssuer,
     pub http: reqwest::Client,
+    /// The date every service works on: the real one until a scenario sets another.
+    today: Arc<Mutex<chrono::NaiveDate>>,
     trigger: ShutdownTrigger,
     task: tokio::task::JoinHandle<anyhow::Result<()>>,
     _dir: tempfile::TempDir,
@@ -32,6 +38,8 @@ pub async fn start() -> Running {
     config.services.directory.listen = "127.0.0.1:0".into();
     config.services.identity.listen = "127.0.0.1:0".into();
     config.services.leave.listen = "127.0.0.1:0".into();
+    config.services.rank.listen = "127.0.0.1:0".into();
+    config.services.assessment.listen = "127.0.0.1:0".into();
     config.gateway.listen = "127.0.0.1:0".into();
     // Scenarios call fast and from one address; the limits themselves are tested in the gateway's crate.
     config.gateway.per_principal_rps = 10_000;
@@ -40,14 +48,20 @@ pub async fn start() -> Running {
     config.gateway.per_address_burst = 10_000;
     let issuer = prepare_dev(&mut config).unwrap();
     let (trigger, shutdown) = shutdown_channel();
-    let suite = Suite::start(&config, Target::ALL, Seed::DemoDistrict, serve_context(&config, shutdown))
-        .await
-        .unwrap();
+    let today = Arc::new(Mutex::new(cadre_platform::clock::today()));
+    let clock = {
+        let today = today.clone();
+        Arc::new(move || *today.lock().unwrap())
+    };
+    let suite =
+        Suite::start_on(&config, Target::ALL, Seed::DemoDistrict, serve_context(&config, shutdown), clock)
+            .await
+            .unwrap();
     let gateway = suite.addrs[&Target::Gateway];
     let directory = suite.addrs[&Target::Directory];
     let task = tokio::spawn(suite.wait());
     let running =
-        Running { gateway, directory, issuer, http: reqwest::Client::new(), trigger, task, _dir: dir };
+        Running { gateway, directory, issuer, http: reqwest::Client::new(), today, trigger, task, _dir: dir };
     let token = running.token("orgofficer");
     let ready = async {
         loop {
@@ -66,6 +80,16 @@ pub async fn start() -> Running {
 }
 
 impl Running {
+    /// The date the services work on.
+    pub fn today(&self) -> chrono::NaiveDate {
+        *self.today.lock().unwrap()
+    }
+
+    /// Moves every service to `date`, e.g. past a 公示's last day.
+    pub fn set_today(&self, date: chrono::NaiveDate) {
+        *self.today.lock().unwrap() = date;
+    }
+
     /// A development token for a demo account, with a second factor.
     pub fn token(&self, username: &str) -> String {
         self.issuer.mint(&demo_subject(username), true, Duration::from_secs(3600)).unwrap()

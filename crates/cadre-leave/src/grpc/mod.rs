@@ -9,8 +9,6 @@ mod reports;
 mod requests;
 mod travel;
 
-use std::sync::Arc;
-
 use cadre_platform::{ApiError, Db};
 use cadre_proto::leave::{self as pb, leave_service_server::LeaveService};
 use chrono::NaiveDate;
@@ -19,8 +17,7 @@ use tonic::{Request, Response, Status};
 /// The `ErrorInfo` domain of this service.
 pub const ERROR_DOMAIN: &str = "leave.cadre";
 
-/// What "today" is: the district's date, or a fixed one in tests of deadlines and overstays.
-pub type Today = Arc<dyn Fn() -> NaiveDate + Send + Sync>;
+pub use cadre_platform::clock::Today;
 
 /// The leave service over its database.
 #[derive(Clone)]

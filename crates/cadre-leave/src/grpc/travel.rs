@@ -23,6 +23,7 @@ use tonic::{Code, Request, Response, Status};
 
 use super::{LeaveApi, status};
 use crate::{
+    convert::date_from,
     domain::{
         span::Half,
         travel::{self as rules, DayPart, Filing},
@@ -411,12 +412,6 @@ fn changeable_filing(
         ));
     }
     Ok(row)
-}
-
-/// A proto date as a calendar day; `None` for one that does not exist.
-fn date_from(date: &types::Date) -> Option<NaiveDate> {
-    let (month, day) = (u32::try_from(date.month).ok()?, u32::try_from(date.day).ok()?);
-    NaiveDate::from_ymd_opt(date.year, month, day).filter(|_| (1..=9999).contains(&date.year))
 }
 
 fn part_from(number: i32) -> Option<DayPart> {

@@ -7,12 +7,15 @@ pub mod calendar;
 pub mod ledger;
 pub mod overdue;
 pub mod policy;
-pub mod projection;
 pub mod requests;
 pub mod schema;
 pub mod settings;
 pub mod travel;
 pub mod types;
+
+/// The projection of the directory (`directory_units`, `directory_cadres`, `feed_cursors`), shared with the
+/// other services that keep one.
+pub use cadre_projection::store as projection;
 
 use cadre_platform::db::Migrations;
 use diesel_migrations::{EmbeddedMigrations, embed_migrations};

@@ -1,4 +1,5 @@
-//! The leave service's tables (diesel `table!` definitions, kept by hand in step with the migrations).
+//! The leave service's tables (diesel `table!` definitions, kept by hand in step with the migrations). The
+//! projection's tables, which the migrations also create, are `cadre_projection::schema`'s.
 
 diesel::table! {
     calendar_years (year) {
@@ -214,42 +215,6 @@ diesel::table! {
     }
 }
 
-diesel::table! {
-    directory_units (id) {
-        id -> Text,
-        parent_id -> Text,
-        name -> Text,
-        path -> Text,
-        active -> Bool,
-    }
-}
-
-diesel::table! {
-    directory_cadres (id) {
-        id -> Text,
-        name -> Text,
-        gender -> Text,
-        work_start_date -> Nullable<Date>,
-        employing_unit_id -> Text,
-        managing_unit_id -> Text,
-        post_title -> Text,
-        post_level -> Text,
-        is_leader -> Bool,
-        is_team_member -> Bool,
-        is_principal -> Bool,
-        active -> Bool,
-        updated_at -> Timestamp,
-    }
-}
-
-diesel::table! {
-    feed_cursors (source) {
-        source -> Text,
-        cursor -> Text,
-        updated_at -> Timestamp,
-    }
-}
-
 diesel::allow_tables_to_appear_in_same_query!(
     calendar_years,
     calendar_days,
@@ -265,7 +230,4 @@ diesel::allow_tables_to_appear_in_same_query!(
     travel_changes,
     overdue_cases,
     absence_days,
-    directory_units,
-    directory_cadres,
-    feed_cursors,
 );

@@ -18,7 +18,7 @@ pub use access::{AccessPolicy, Callers, Rule};
 pub use keys::{PrincipalSigner, PrincipalVerifier};
 pub use layer::{Authorize, AuthorizeLayer};
 pub use scope::{DataScope, ScopeKind};
-pub use system::SystemCaller;
+pub use system::{AnyCaller, SystemCaller};
 
 use crate::code_enum;
 

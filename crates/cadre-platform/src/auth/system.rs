@@ -61,3 +61,52 @@ impl tonic::service::Interceptor for SystemCaller {
         Ok(request)
     }
 }
+
+/// The principal a call carries, whichever interceptor supplies it: the suite's [`SystemCaller`] or a
+/// test's. Erasing the interceptor's type lets clients of other services be one type whoever calls.
+#[derive(Clone)]
+pub struct AnyCaller(Arc<Intercept>);
+
+/// What an interceptor does to a request's metadata.
+type Intercept = dyn Fn(tonic::Request<()>) -> Result<tonic::Request<()>, tonic::Status> + Send + Sync;
+
+impl AnyCaller {
+    /// Calls through `interceptor`.
+    pub fn new<I>(interceptor: I) -> Self
+    where
+        I: tonic::service::Interceptor + Clone + Send + Sync + 'static,
+    {
+        // Interceptors take `&mut self`; a clone per call keeps this `Fn` (the suite's share their state
+        // behind `Arc`s, so nothing is lost).
+        Self(Arc::new(move |request| interceptor.clone().call(request)))
+    }
+}
+
+impl std::fmt::Debug for AnyCaller {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("AnyCaller")
+    }
+}
+
+impl tonic::service::Interceptor for AnyCaller {
+    fn call(&mut self, request: tonic::Request<()>) -> Result<tonic::Request<()>, tonic::Status> {
+        (self.0)(request)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use tonic::{Request, Status, service::Interceptor as _};
+
+    use super::*;
+
+    #[test]
+    fn any_caller_forwards_to_its_interceptor() {
+        let mut caller = AnyCaller::new(|mut request: Request<()>| {
+            request.metadata_mut().insert("x-who", "me".parse().map_err(|_| Status::internal("header"))?);
+            Ok(request)
+        });
+        let request = caller.call(Request::new(())).unwrap();
+        assert_eq!(request.metadata().get("x-who").and_then(|v| v.to_str().ok()), Some("me"));
+    }
+}

@@ -1,5 +1,6 @@
-//! The leave service's projection of the directory: org units with their materialised paths, and the
-//! facts about cadres that routing, scope and reports need, kept current from the directory's event feed.
+//! The projection of the directory: org units with their materialised paths, and the facts about cadres
+//! that other services route, scope, rank and assess by, kept current from the directory's event feed; and
+//! the cursors of every followed feed (`feed_cursors`).
 //!
 //! Every event of the directory carries the whole unit or cadre after the change, so applying one is an
 //! overwrite, not a delta: replaying a run of events in order converges on the same rows whatever was
@@ -10,12 +11,12 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use cadre_platform::{ApiError, DbConn, auth::DataScope, clock, db::MultiBackend};
+use cadre_platform::{ApiError, DbConn, auth::DataScope, clock, dates::date_from, db::MultiBackend};
 use cadre_proto::{
     directory::{
-        self as dir, CadreChangedEvent, CadreCreatedEvent, CadreStatus, CadreTransferredEvent, Gender,
-        OrgUnitClosedEvent, OrgUnitCreatedEvent, OrgUnitMovedEvent, OrgUnitRenamedEvent, OrgUnitState,
-        PostLevel,
+        self as dir, CadreCategory, CadreChangedEvent, CadreCreatedEvent, CadreStatus, CadreTransferredEvent,
+        Gender, OrgUnitClosedEvent, OrgUnitCreatedEvent, OrgUnitMovedEvent, OrgUnitRenamedEvent,
+        OrgUnitState, PostLevel, RankGrade,
     },
     events::Event,
 };
@@ -23,16 +24,16 @@ use chrono::{DateTime, NaiveDate, NaiveDateTime};
 use diesel::{dsl::count_star, prelude::*};
 use prost::{Message, Name};
 
-use super::schema::{directory_cadres, directory_units, feed_cursors};
+use crate::schema::{directory_cadres, directory_units, feed_cursors};
 
 /// How many ids one `IN (...)` list binds: well under SQLite's and PostgreSQL's limits on parameters.
 const CHUNK: usize = 500;
 
-/// An org unit as the leave service knows it.
+/// An org unit as the directory last described it.
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable)]
 #[diesel(table_name = directory_units)]
 pub struct UnitView {
-    /// The directory's id: the key every other table of this service refers to a unit by.
+    /// The directory's id: the key every other table of the service refers to a unit by.
     pub id: String,
     /// The parent's id; empty for the root (the district).
     pub parent_id: String,
@@ -41,8 +42,10 @@ pub struct UnitView {
     /// Ids from the root down to this unit, `/root/…/id/`: subtree tests are prefix tests on it, the same
     /// materialised path [`DataScope::subtree_paths`] holds.
     pub path: String,
-    /// Whether the unit is open; closed units stay so that old requests still name their unit.
+    /// Whether the unit is open; closed units stay so that old records still name their unit.
     pub active: bool,
+    /// The directory's code of the unit's kind, e.g. `town`, `district_unit`, `village`.
+    pub kind: String,
 }
 
 /// The stored row of a cadre, before its units' paths are joined in.
@@ -62,21 +65,29 @@ struct CadreRow {
     is_principal: bool,
     active: bool,
     updated_at: NaiveDateTime,
+    birth_date: Option<NaiveDate>,
+    category: String,
+    status: String,
+    post_start_date: Option<NaiveDate>,
+    rank_grade: String,
+    rank_start_date: Option<NaiveDate>,
 }
 
-/// A cadre as the leave service knows it: what decides who approves a request, which leave types apply
-/// (gender, length of service) and who may see it (the units' paths).
+/// A cadre as the directory last described them: who they are in the tree (units and their paths, for
+/// scope), their post (for routing), and the dates and grades other services count by (age, length of
+/// service, tenure in post and rank).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CadreView {
     /// The directory's id.
     pub id: String,
     /// Full name, for requests, approval screens and reports.
     pub name: String,
-    /// `MALE`, `FEMALE`, or empty when the directory has none: some leave types are for one gender.
+    /// `MALE`, `FEMALE`, or empty when the directory has none (some leave types are for one gender).
     pub gender: String,
-    /// Start of work (工龄), which sets the annual-leave entitlement; `None` when the directory has none.
+    /// Start of work (工龄), which sets, e.g., the annual-leave entitlement; `None` when the directory has
+    /// none.
     pub work_start_date: Option<NaiveDate>,
-    /// The unit that employs the cadre: the unit whose leaders approve and whose on-duty ratio counts.
+    /// The unit that employs the cadre (人事关系所在单位): whose leaders approve and whose headcount counts.
     pub employing_unit_id: String,
     /// The unit that manages the cadre as a cadre (干部管理单位).
     pub managing_unit_id: String,
@@ -90,12 +101,25 @@ pub struct CadreView {
     pub post_level: String,
     /// Holds a leadership post.
     pub is_leader: bool,
-    /// Sits on the unit's leadership team (班子): such leave goes up a tier.
+    /// Sits on the unit's leadership team (班子): such a cadre's leave, for one, goes up a tier.
     pub is_team_member: bool,
     /// Is the unit's principal leader (一把手): the unit's approver of last resort.
     pub is_principal: bool,
-    /// In post (active or seconded): only such cadres approve, count toward headcount and may file.
+    /// In post (status active or seconded): only such cadres approve, count toward headcount and may file.
     pub active: bool,
+    /// Birth date (年龄); `None` when the directory has none.
+    pub birth_date: Option<NaiveDate>,
+    /// How the person holds cadre status: `CIVIL_SERVANT`, `REFERENCE_MANAGED`, `PUBLIC_INSTITUTION`,
+    /// `VILLAGE`, or empty when the directory has none.
+    pub category: String,
+    /// Employment status: `ACTIVE`, `SECONDED`, `RETIRED`, `DISMISSED`, or empty when unspecified.
+    pub status: String,
+    /// When the cadre took the current post (任现职时间); `None` when unknown.
+    pub post_start_date: Option<NaiveDate>,
+    /// The rank (职级) held, e.g. `RESEARCHER_2`, `STAFF_1`; empty when none.
+    pub rank_grade: String,
+    /// When the cadre took the rank (the start of its tenure); `None` when no rank or unknown.
+    pub rank_start_date: Option<NaiveDate>,
 }
 
 impl CadreView {
@@ -123,9 +147,25 @@ fn post_level_name(number: i32) -> String {
     }
 }
 
-fn date_from(date: &cadre_proto::types::Date) -> Option<NaiveDate> {
-    let (month, day) = (u32::try_from(date.month).ok()?, u32::try_from(date.day).ok()?);
-    NaiveDate::from_ymd_opt(date.year, month, day)
+/// The projection's name of a proto enum value: its name without `prefix`, empty when unspecified or
+/// unknown to this build.
+fn enum_name(prefix: &str, name: Option<&str>) -> String {
+    match name {
+        Some(name) if !name.ends_with("_UNSPECIFIED") => name.strip_prefix(prefix).unwrap_or(name).to_owned(),
+        _ => String::new(),
+    }
+}
+
+fn category_name(number: i32) -> String {
+    enum_name("CADRE_CATEGORY_", CadreCategory::try_from(number).ok().map(|c| c.as_str_name()))
+}
+
+fn status_name(number: i32) -> String {
+    enum_name("CADRE_STATUS_", CadreStatus::try_from(number).ok().map(|c| c.as_str_name()))
+}
+
+fn rank_grade_name(number: i32) -> String {
+    enum_name("RANK_GRADE_", RankGrade::try_from(number).ok().map(|c| c.as_str_name()))
 }
 
 /// The directory's change time, truncated to microseconds as both databases keep it; now when absent.
@@ -200,6 +240,7 @@ pub fn upsert_unit(conn: &mut DbConn, unit: &dir::OrgUnit) -> Result<(), ApiErro
                     directory_units::name.eq(&unit.name),
                     directory_units::path.eq(&path),
                     directory_units::active.eq(active),
+                    directory_units::kind.eq(&unit.kind),
                 ))
                 .execute(conn)?;
         }
@@ -211,6 +252,7 @@ pub fn upsert_unit(conn: &mut DbConn, unit: &dir::OrgUnit) -> Result<(), ApiErro
                     directory_units::name.eq(&unit.name),
                     directory_units::path.eq(&path),
                     directory_units::active.eq(active),
+                    directory_units::kind.eq(&unit.kind),
                 ))
                 .execute(conn)?;
         }
@@ -220,6 +262,7 @@ pub fn upsert_unit(conn: &mut DbConn, unit: &dir::OrgUnit) -> Result<(), ApiErro
 
 fn cadre_row(cadre: &dir::Cadre) -> CadreRow {
     let post = cadre.post.clone().unwrap_or_default();
+    let rank = cadre.rank.unwrap_or_default();
     CadreRow {
         id: cadre.id.clone(),
         name: cadre.name.clone(),
@@ -237,6 +280,12 @@ fn cadre_row(cadre: &dir::Cadre) -> CadreRow {
             Ok(CadreStatus::Active | CadreStatus::Seconded)
         ),
         updated_at: changed_at(cadre.update_time.as_ref()),
+        birth_date: cadre.birth_date.as_ref().and_then(date_from),
+        category: category_name(cadre.category),
+        status: status_name(cadre.status),
+        post_start_date: post.start_date.as_ref().and_then(date_from),
+        rank_grade: rank_grade_name(rank.grade),
+        rank_start_date: rank.start_date.as_ref().and_then(date_from),
     }
 }
 
@@ -335,7 +384,7 @@ pub fn followed_event_types() -> Vec<String> {
 }
 
 /// Marks inactive every unit and cadre not in the given sets: after a relist, what the directory no longer
-/// lists is not in post, but its rows stay so that old requests still name it.
+/// lists is not in post, but its rows stay so that old records still name it.
 pub fn retire_unlisted(
     conn: &mut DbConn,
     unit_ids: &BTreeSet<String>,
@@ -397,6 +446,12 @@ fn views(conn: &mut DbConn, rows: Vec<CadreRow>) -> Result<Vec<CadreView>, ApiEr
             is_team_member: row.is_team_member,
             is_principal: row.is_principal,
             active: row.active,
+            birth_date: row.birth_date,
+            category: row.category,
+            status: row.status,
+            post_start_date: row.post_start_date,
+            rank_grade: row.rank_grade,
+            rank_start_date: row.rank_start_date,
         })
         .collect())
 }
@@ -459,7 +514,7 @@ type Condition =
 ///
 /// A cadre is in scope when its employing or managing unit is under a subtree of the scope or is one of the
 /// scope's units, or when it is the caller's own record: the rule the directory applies to its cadre
-/// records, here over the projection so that the leave service filters without asking it.
+/// records, here over the projection so that a service filters without asking it.
 pub fn cadre_ids_in_scope(conn: &mut DbConn, scope: &DataScope) -> Result<Option<Vec<String>>, ApiError> {
     if scope.is_district() {
         return Ok(None);
@@ -503,24 +558,82 @@ pub fn cadre_ids_in_scope(conn: &mut DbConn, scope: &DataScope) -> Result<Option
     Ok(Some(ids))
 }
 
+/// The condition "employed in the unit or anywhere below it". An unknown unit has no subtree: only cadres
+/// employed in it directly match.
+fn employed_under(conn: &mut DbConn, unit_id: &str) -> Result<Condition, ApiError> {
+    Ok(match unit(conn, unit_id)? {
+        Some(unit) => {
+            let under = directory_units::table
+                .filter(directory_units::path.like(below(&unit.path)).escape('\\'))
+                .select(directory_units::id);
+            Box::new(directory_cadres::employing_unit_id.eq_any(under))
+        }
+        None => Box::new(directory_cadres::employing_unit_id.eq(unit_id.to_owned())),
+    })
+}
+
 /// The ids of the cadres, active or not, employed in the unit or anywhere below it, ordered by id. An
 /// unknown unit has no subtree: only cadres employed in it directly are returned.
 pub fn cadre_ids_in_subtree(conn: &mut DbConn, unit_id: &str) -> Result<Vec<String>, ApiError> {
-    let Some(unit) = unit(conn, unit_id)? else {
-        return Ok(directory_cadres::table
-            .filter(directory_cadres::employing_unit_id.eq(unit_id))
-            .select(directory_cadres::id)
-            .order(directory_cadres::id.asc())
-            .load(conn)?);
-    };
-    let under = directory_units::table
-        .filter(directory_units::path.like(below(&unit.path)).escape('\\'))
-        .select(directory_units::id);
+    let condition = employed_under(conn, unit_id)?;
     Ok(directory_cadres::table
-        .filter(directory_cadres::employing_unit_id.eq_any(under))
+        .filter(condition)
         .select(directory_cadres::id)
         .order(directory_cadres::id.asc())
         .load(conn)?)
+}
+
+/// The cadres in post employed in the unit or anywhere below it, ordered by id: the population of a unit's
+/// reports, quotas and assessments. An unknown unit has no subtree: only cadres employed in it directly are
+/// returned.
+pub fn cadres_in_subtree(conn: &mut DbConn, unit_id: &str) -> Result<Vec<CadreView>, ApiError> {
+    subtree_cadres(conn, unit_id, true)
+}
+
+/// As [`cadres_in_subtree`], retired, dismissed and unlisted cadres included.
+pub fn all_cadres_in_subtree(conn: &mut DbConn, unit_id: &str) -> Result<Vec<CadreView>, ApiError> {
+    subtree_cadres(conn, unit_id, false)
+}
+
+fn subtree_cadres(conn: &mut DbConn, unit_id: &str, active_only: bool) -> Result<Vec<CadreView>, ApiError> {
+    let condition = employed_under(conn, unit_id)?;
+    let mut query = directory_cadres::table
+        .filter(condition)
+        .select(CadreRow::as_select())
+        .order(directory_cadres::id.asc())
+        .into_boxed();
+    if active_only {
+        query = query.filter(directory_cadres::active);
+    }
+    let rows: Vec<CadreRow> = query.load(conn)?;
+    views(conn, rows)
+}
+
+/// The unit and every unit below it, open or closed, in tree order: each unit before its children, siblings
+/// by id (the order of their paths). Empty for an unknown unit.
+pub fn units_in_subtree(conn: &mut DbConn, unit_id: &str) -> Result<Vec<UnitView>, ApiError> {
+    let Some(top) = unit(conn, unit_id)? else { return Ok(Vec::new()) };
+    let mut units: Vec<UnitView> = directory_units::table
+        .filter(directory_units::path.like(below(&top.path)).escape('\\'))
+        .select(UnitView::as_select())
+        .load(conn)?;
+    // SQLite's LIKE ignores ASCII case; the prefix test itself is exact. Sorting here rather than in SQL
+    // keeps the order byte-wise on PostgreSQL too, whatever the database's collation.
+    units.retain(|u| u.path.starts_with(&top.path));
+    units.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(units)
+}
+
+/// The cadres in post employed in the unit itself (not its subtree), ordered by id: a unit's own staff,
+/// e.g. its leadership team (班子).
+pub fn cadres_employed_in(conn: &mut DbConn, unit_id: &str) -> Result<Vec<CadreView>, ApiError> {
+    let rows: Vec<CadreRow> = directory_cadres::table
+        .filter(directory_cadres::employing_unit_id.eq(unit_id))
+        .filter(directory_cadres::active)
+        .order(directory_cadres::id.asc())
+        .select(CadreRow::as_select())
+        .load(conn)?;
+    views(conn, rows)
 }
 
 /// Every cadre in post, ordered by id: the population of district-wide reports and sweeps.
@@ -617,6 +730,21 @@ mod tests {
     }
 
     #[test]
+    fn categories_statuses_and_grades_drop_their_prefix() {
+        assert_eq!(category_name(CadreCategory::CivilServant as i32), "CIVIL_SERVANT");
+        assert_eq!(category_name(CadreCategory::Village as i32), "VILLAGE");
+        assert_eq!(category_name(0), "");
+        assert_eq!(status_name(CadreStatus::Seconded as i32), "SECONDED");
+        assert_eq!(status_name(CadreStatus::Dismissed as i32), "DISMISSED");
+        assert_eq!(status_name(0), "");
+        assert_eq!(rank_grade_name(RankGrade::Researcher2 as i32), "RESEARCHER_2");
+        assert_eq!(rank_grade_name(RankGrade::PrincipalStaff1 as i32), "PRINCIPAL_STAFF_1");
+        assert_eq!(rank_grade_name(RankGrade::Staff1 as i32), "STAFF_1");
+        assert_eq!(rank_grade_name(0), "");
+        assert_eq!(rank_grade_name(99), "");
+    }
+
+    #[test]
     fn paths_end_with_the_unit_and_patterns_escape() {
         let unit =
             dir::OrgUnit { id: "c".into(), ancestor_ids: vec!["a".into(), "b".into()], ..Default::default() };
@@ -643,6 +771,12 @@ mod tests {
             is_team_member: false,
             is_principal: false,
             active: true,
+            birth_date: None,
+            category: String::new(),
+            status: "ACTIVE".to_owned(),
+            post_start_date: None,
+            rank_grade: String::new(),
+            rank_start_date: None,
         };
         assert!(view("COUNTY_PRINCIPAL").principal_level_post());
         assert!(view("TOWNSHIP_PRINCIPAL").principal_level_post());

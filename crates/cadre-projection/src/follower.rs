@@ -1,23 +1,25 @@
-//! Keeps the projection of the directory (`store::projection`) current by following the directory's event
-//! feed, as the suite itself.
+//! Follows one service's event feed (`cadre.events.v1.EventFeedService`) into local tables, the way a
+//! Kubernetes informer follows a resource: apply each event, and relist when the feed no longer knows where
+//! the follower was.
 //!
-//! Each event is applied, and its cursor saved, in one write transaction, so the projection and the cursor
+//! What is followed is a [`FeedSource`]: the directory's units and cadres ([`crate::DirectoryFeed`]), or
+//! any other service's feed a service implements the trait for in its own crate.
+//!
+//! Each event is applied, and its cursor saved, in one write transaction, so the local rows and the cursor
 //! never disagree and a restart resumes exactly where the last commit left off. A broken stream is resumed
 //! from the saved cursor after a capped backoff. When the feed says the cursor has expired (its events were
-//! pruned), the follower relists the directory's units and cadres and follows on from the feed's head, the
-//! way a Kubernetes informer does.
+//! pruned) or is not one of its own, the follower relists the source and follows on from the feed's head.
 
-use std::{collections::BTreeSet, sync::Arc, time::Duration};
+use std::{future::Future, sync::Arc, time::Duration};
 
 use cadre_platform::{
-    ApiError, Db,
-    auth::{PrincipalSigner, SystemCaller},
+    ApiError, Db, DbConn,
+    auth::{AnyCaller, PrincipalSigner, SystemCaller},
     feed::encode_cursor,
     server::Shutdown,
 };
-use cadre_proto::{
-    directory::{self as dir, directory_service_client::DirectoryServiceClient},
-    events::{Event, WatchRequest, WatchResponse, event_feed_service_client::EventFeedServiceClient},
+use cadre_proto::events::{
+    Event, WatchRequest, WatchResponse, event_feed_service_client::EventFeedServiceClient,
 };
 use prost::Message as _;
 use tokio::{sync::watch, task::JoinHandle};
@@ -27,23 +29,118 @@ use tonic::{
     transport::{Channel, Endpoint},
 };
 
-use crate::store::projection as store;
+use crate::store;
 
-/// The directory's name as an event source: the `source` of its events and the projection's cursor key.
-pub const SOURCE: &str = "directory";
+/// One followed feed: what its events do to the local tables, and how to list its current state when the
+/// feed cannot say what changed.
+///
+/// Implement it in the service that follows the feed; [`Follower::spawn`] then runs it. `apply` and
+/// `replace` run inside the follower's write transaction, which also moves the source's cursor, so they
+/// must not open transactions of their own. The cursor is a row of `feed_cursors`, which the projection's
+/// DDL ([`crate::DIRECTORY_PROJECTION_DDL`]) creates in every service that has this crate's tables.
+pub trait FeedSource: Send + 'static {
+    /// The feed's source name (its service's target, e.g. `"directory"`): the `source` of its events,
+    /// the name inside its cursors, and the key of the follower's row in `feed_cursors`.
+    const SOURCE: &'static str;
 
-/// The system principal's part: the directory sees the follower as `system:leave`.
-const CALLER: &str = "leave";
+    /// Everything a relist gathered, handed to [`FeedSource::replace`] in one transaction.
+    type Snapshot: Send + 'static;
 
-/// How the follower paces itself.
+    /// The full names of the payload types followed, for `WatchRequest.event_types`.
+    fn event_types() -> Vec<String>;
+
+    /// Applies one event; returns whether it was of a followed type. Applying an event the rows already
+    /// reflect (a retry, or an event a relist's listing already saw) must leave them as they are, which
+    /// events carrying whole records give for free. A payload that cannot be read should be
+    /// `INVALID_ARGUMENT` with reason `EVENT_UNREADABLE`: the follower skips it (loudly) rather than stop.
+    fn apply(conn: &mut DbConn, event: &Event) -> Result<bool, ApiError>;
+
+    /// Lists the source's current state through `upstream`, all pages of it. Called when the feed no longer
+    /// knows the follower's cursor; a failure is retried after the backoff.
+    fn relist(
+        &mut self,
+        upstream: &Upstream,
+    ) -> impl Future<Output = Result<Self::Snapshot, RelistFailed>> + Send;
+
+    /// Makes the local tables what `snapshot` says, including forgetting (or retiring) what it no longer
+    /// lists.
+    fn replace(conn: &mut DbConn, snapshot: &Self::Snapshot) -> Result<(), ApiError>;
+
+    /// A short account of a snapshot for the log line of a relist, e.g. `"12 units, 300 cadres"`.
+    fn describe(snapshot: &Self::Snapshot) -> String {
+        let _ = snapshot;
+        String::new()
+    }
+}
+
+/// A relist that could not be completed; the follower retries it after the backoff.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RelistFailed(pub String);
+
+impl std::fmt::Display for RelistFailed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for RelistFailed {}
+
+/// The principal every call of a follower carries, whichever interceptor supplies it: erasing its type
+/// keeps [`FeedSource::relist`] free of a type parameter.
+pub type Caller = AnyCaller;
+
+/// A channel to the followed service with the follower's principal on every call: build the source's
+/// generated client over it (`FooServiceClient::new(upstream.channel())`).
+pub type UpstreamChannel = InterceptedService<Channel, Caller>;
+
+/// The followed service as a relist sees it.
+#[derive(Debug, Clone)]
+pub struct Upstream {
+    channel: UpstreamChannel,
+    call_timeout: Duration,
+    page_size: i32,
+    source: &'static str,
+}
+
+impl Upstream {
+    /// The channel to the followed service, carrying the follower's principal.
+    pub fn channel(&self) -> UpstreamChannel {
+        self.channel.clone()
+    }
+
+    /// Records per page of a relist (see [`FollowerSettings::page_size`]).
+    pub fn page_size(&self) -> i32 {
+        self.page_size
+    }
+
+    /// Awaits one unary call of a relist, bounded by [`FollowerSettings::call_timeout`]; `method` names it in
+    /// the error. Any refusal is a [`RelistFailed`]: a relist is retried, never itself a reason to relist.
+    pub async fn call<T, F>(&self, method: &str, call: F) -> Result<T, RelistFailed>
+    where
+        F: Future<Output = Result<tonic::Response<T>, Status>>,
+    {
+        match tokio::time::timeout(self.call_timeout, call).await {
+            Ok(Ok(response)) => Ok(response.into_inner()),
+            Ok(Err(status)) => Err(RelistFailed(format!(
+                "{method} failed during a relist of the {}, {:?}: {}",
+                self.source,
+                status.code(),
+                status.message()
+            ))),
+            Err(_) => Err(RelistFailed(format!("{method} timed out during a relist of the {}", self.source))),
+        }
+    }
+}
+
+/// How a follower paces itself.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FollowerSettings {
-    /// The wait before the first retry, and after a stream the directory ended cleanly (a restart): short,
-    /// so a rolling restart of the directory costs little staleness.
+    /// The wait before the first retry, and after a stream the source ended cleanly (a restart): short,
+    /// so a rolling restart of the source costs little staleness.
     pub initial_backoff: Duration,
-    /// The longest wait between retries: a directory that is down for long is not hammered.
+    /// The longest wait between retries: a source that is down for long is not hammered.
     pub max_backoff: Duration,
-    /// How long connecting, opening the watch and each page of a relist may take; the watch stream itself
+    /// How long connecting, opening the watch and each call of a relist may take; the watch stream itself
     /// is long-lived and bounded only by HTTP/2 keep-alive.
     pub call_timeout: Duration,
     /// Records per page of a relist: large pages make a relist of a whole district a few calls.
@@ -61,46 +158,50 @@ impl Default for FollowerSettings {
     }
 }
 
-/// Where the follower is, published on a `tokio::sync::watch` channel so readiness checks and tests can
-/// wait for the projection to be current instead of sleeping.
+/// Where a follower is, published on a `tokio::sync::watch` channel so readiness checks and tests can
+/// wait for the local rows to be current instead of sleeping.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct FollowerState {
-    /// Whether the follower has every event the directory had committed when it last said so
+    /// Whether the follower has every event the source had committed when it last said so
     /// (`WatchResponse.caught_up`) and the stream is still open. False again while reconnecting.
     pub caught_up: bool,
     /// The cursor last saved: where a restart would resume.
     pub cursor: String,
-    /// Events applied (or found not to concern the projection) since the follower started.
+    /// Events applied (or found not to concern the follower) since it started.
     pub applied: u64,
     /// Relists done since the follower started.
     pub relists: u64,
 }
 
-/// A running follower of the directory's feed.
+/// A running follower of one feed.
 #[derive(Debug)]
-pub struct DirectoryFollower {
+pub struct Follower {
     state: watch::Receiver<FollowerState>,
     task: JoinHandle<()>,
 }
 
-impl DirectoryFollower {
-    /// Starts following the directory at `endpoint` as the suite's `system:leave`, with principals `signer`
-    /// signs, until `shutdown`. It connects on first use, so the leave service may start before the
-    /// directory. Fails only on an endpoint that is not a URL. Call it inside the Tokio runtime: the follower
-    /// is a task on it.
-    pub fn spawn(
+impl Follower {
+    /// Starts following `source`'s feed at `endpoint` as the suite's `system:<caller>` (e.g. `"leave"`),
+    /// with principals `signer` signs, until `shutdown`. It connects on first use, so the follower's service
+    /// may start before the followed one. Fails only on an endpoint that is not a URL. Call it inside the
+    /// Tokio runtime, after the migrations that create its tables: the follower is a task that writes to
+    /// them from its first event.
+    pub fn spawn<S: FeedSource>(
+        source: S,
         db: Db,
         endpoint: &str,
+        caller: &str,
         signer: Arc<PrincipalSigner>,
         shutdown: Shutdown,
         settings: FollowerSettings,
     ) -> anyhow::Result<Self> {
-        Self::spawn_as(db, endpoint, SystemCaller::new(signer, CALLER), shutdown, settings)
+        Self::spawn_as(source, db, endpoint, SystemCaller::new(signer, caller), shutdown, settings)
     }
 
-    /// As [`DirectoryFollower::spawn`], sending calls through `caller` instead: for tests, and for a
-    /// deployment where the follower must present another principal to the directory.
-    pub fn spawn_as<I>(
+    /// As [`Follower::spawn`], sending calls through `caller` instead: for tests, and for a deployment where
+    /// the follower must present another principal to the followed service.
+    pub fn spawn_as<S, I>(
+        source: S,
         db: Db,
         endpoint: &str,
         caller: I,
@@ -108,31 +209,39 @@ impl DirectoryFollower {
         settings: FollowerSettings,
     ) -> anyhow::Result<Self>
     where
+        S: FeedSource,
         I: Interceptor + Clone + Send + Sync + 'static,
     {
         let channel = Endpoint::from_shared(endpoint.to_owned())
-            .map_err(|e| anyhow::anyhow!("directory endpoint {endpoint:?}: {e}"))?
+            .map_err(|e| anyhow::anyhow!("{} endpoint {endpoint:?}: {e}", S::SOURCE))?
             .connect_timeout(settings.call_timeout)
-            // The watch stream is idle while the directory is quiet: pings find a dead peer that TCP would not.
+            // The watch stream is idle while the source is quiet: pings find a dead peer that TCP would not.
             .http2_keep_alive_interval(Duration::from_secs(30))
             .keep_alive_timeout(Duration::from_secs(10))
             .keep_alive_while_idle(true)
             .connect_lazy();
+        let channel = InterceptedService::new(channel, Caller::new(caller));
         let (sender, state) = watch::channel(FollowerState::default());
-        let follower = Follower {
+        let task = Task {
+            source,
             db,
-            feed: EventFeedServiceClient::with_interceptor(channel.clone(), caller.clone()),
-            directory: DirectoryServiceClient::with_interceptor(channel, caller),
+            feed: EventFeedServiceClient::new(channel.clone()),
+            upstream: Upstream {
+                channel,
+                call_timeout: settings.call_timeout,
+                page_size: settings.page_size,
+                source: S::SOURCE,
+            },
             settings,
             state: sender,
             relist_pending: false,
             progressed: false,
         };
-        let task = tokio::spawn(follower.run(shutdown));
+        let task = tokio::spawn(task.run(shutdown));
         Ok(Self { state, task })
     }
 
-    /// Whether the projection is current with the directory (see [`FollowerState::caught_up`]).
+    /// Whether the local rows are current with the source (see [`FollowerState::caught_up`]).
     pub fn caught_up(&self) -> bool {
         self.state.borrow().caught_up
     }
@@ -172,18 +281,24 @@ enum Stop {
 
 impl From<ApiError> for Stop {
     fn from(error: ApiError) -> Self {
-        Stop::Failed(format!("the projection's database: {error}"))
+        Stop::Failed(format!("the follower's database: {error}"))
+    }
+}
+
+impl From<RelistFailed> for Stop {
+    fn from(error: RelistFailed) -> Self {
+        Stop::Failed(error.0)
     }
 }
 
 /// The error the feed reports, told apart by its `ErrorInfo` reason. A cursor the feed does not recognise
-/// (the directory's feed was rebuilt) is as useless as an expired one: both mean relist.
-fn stop_of(status: &Status) -> Stop {
+/// (the source's feed was rebuilt) is as useless as an expired one: both mean relist.
+fn stop_of(source: &str, status: &Status) -> Stop {
     let reason = error_reason(status);
     match (status.code(), reason.as_deref()) {
         (Code::FailedPrecondition, Some("CURSOR_EXPIRED"))
         | (Code::InvalidArgument, Some("INVALID_CURSOR")) => Stop::Expired,
-        (code, _) => Stop::Failed(format!("the directory answered {code:?}: {}", status.message())),
+        (code, _) => Stop::Failed(format!("the {source} answered {code:?}: {}", status.message())),
     }
 }
 
@@ -218,10 +333,11 @@ fn error_reason(status: &Status) -> Option<String> {
 }
 
 /// The follower's task state.
-struct Follower<I> {
+struct Task<S> {
+    source: S,
     db: Db,
-    feed: EventFeedServiceClient<InterceptedService<Channel, I>>,
-    directory: DirectoryServiceClient<InterceptedService<Channel, I>>,
+    feed: EventFeedServiceClient<UpstreamChannel>,
+    upstream: Upstream,
     settings: FollowerSettings,
     state: watch::Sender<FollowerState>,
     /// The feed said the cursor expired, and no relist has succeeded since.
@@ -230,11 +346,9 @@ struct Follower<I> {
     progressed: bool,
 }
 
-impl<I> Follower<I>
-where
-    I: Interceptor + Clone + Send + Sync + 'static,
-{
+impl<S: FeedSource> Task<S> {
     async fn run(mut self, shutdown: Shutdown) {
+        let source = S::SOURCE;
         let mut backoff = self.settings.initial_backoff;
         loop {
             self.progressed = false;
@@ -248,22 +362,20 @@ where
             }
             let wait = match outcome {
                 Ok(()) => {
-                    tracing::info!("the directory ended the event stream; resuming");
+                    tracing::info!(source, "the source ended the event stream; resuming");
                     self.settings.initial_backoff
                 }
                 Err(Stop::Expired) => {
-                    tracing::warn!(
-                        "the directory's feed no longer knows our cursor; relisting the directory"
-                    );
+                    tracing::warn!(source, "the feed no longer knows our cursor; relisting");
                     self.relist_pending = true;
                     continue;
                 }
                 Err(Stop::Stale) => {
-                    tracing::info!("another follower advanced the directory cursor; resuming from it");
+                    tracing::info!(source, "another follower advanced the cursor; resuming from it");
                     self.settings.initial_backoff
                 }
                 Err(Stop::Failed(error)) => {
-                    tracing::warn!(%error, retry_in = ?backoff, "following the directory failed");
+                    tracing::warn!(source, %error, retry_in = ?backoff, "following the feed failed");
                     let wait = backoff;
                     backoff = (backoff * 2).min(self.settings.max_backoff);
                     wait
@@ -278,13 +390,13 @@ where
 
     /// Opens the feed, relisting first if needed, and applies what it sends until it ends or fails.
     async fn session(&mut self) -> Result<(), Stop> {
-        let stored = self.db.run(|conn| store::cursor(conn, SOURCE)).await?;
+        let stored = self.db.run(|conn| store::cursor(conn, S::SOURCE)).await?;
         let (mut stream, mut expected) = if self.relist_pending {
             let mut stream = self.open(String::new(), true).await?;
             // The head as the feed sees it before the listing: events from here on are applied over the
             // listed state, which they can only bring forward (each carries the whole record).
             let first = self.next(&mut stream).await?.ok_or_else(|| {
-                Stop::Failed("the directory ended the event stream before its head".to_owned())
+                Stop::Failed(format!("the {} ended the event stream before its head", S::SOURCE))
             })?;
             let cursor = self.relist(stored, first).await?;
             self.relist_pending = false;
@@ -292,8 +404,8 @@ where
         } else {
             // With no cursor yet, start before the first event explicitly (rather than with an empty cursor,
             // "the oldest retained event"), so that a feed already pruned says CURSOR_EXPIRED and the
-            // follower relists instead of building a projection with a hole in it.
-            let from = stored.clone().unwrap_or_else(|| encode_cursor(SOURCE, 0));
+            // follower relists instead of building its rows with a hole in them.
+            let from = stored.clone().unwrap_or_else(|| encode_cursor(S::SOURCE, 0));
             (self.open(from, false).await?, stored)
         };
         while let Some(item) = self.next(&mut stream).await? {
@@ -311,10 +423,10 @@ where
                 let moved = self
                     .db
                     .write(move |conn| {
-                        if !store::advance_cursor(conn, SOURCE, expected.as_deref(), &saved)? {
+                        if !store::advance_cursor(conn, S::SOURCE, expected.as_deref(), &saved)? {
                             return Ok(false);
                         }
-                        apply_or_skip(conn, &event)?;
+                        apply_or_skip::<S>(conn, &event)?;
                         Ok(true)
                     })
                     .await?;
@@ -334,7 +446,9 @@ where
                     let saved = cursor.clone();
                     let moved = self
                         .db
-                        .write(move |conn| store::advance_cursor(conn, SOURCE, expected.as_deref(), &saved))
+                        .write(move |conn| {
+                            store::advance_cursor(conn, S::SOURCE, expected.as_deref(), &saved)
+                        })
                         .await?;
                     if !moved {
                         return Err(Stop::Stale);
@@ -352,46 +466,37 @@ where
 
     /// Opens a watch of the followed event types.
     async fn open(&mut self, cursor: String, from_head: bool) -> Result<Streaming<WatchResponse>, Stop> {
-        let request = WatchRequest { cursor, event_types: store::followed_event_types(), from_head };
+        let request = WatchRequest { cursor, event_types: S::event_types(), from_head };
         match tokio::time::timeout(self.settings.call_timeout, self.feed.watch(request)).await {
             Ok(Ok(response)) => Ok(response.into_inner()),
-            Ok(Err(status)) => Err(stop_of(&status)),
-            Err(_) => Err(Stop::Failed("the directory did not open the event stream in time".to_owned())),
+            Ok(Err(status)) => Err(stop_of(S::SOURCE, &status)),
+            Err(_) => Err(Stop::Failed(format!("the {} did not open the event stream in time", S::SOURCE))),
         }
     }
 
-    /// The next item of the stream; `None` when the directory ended it.
+    /// The next item of the stream; `None` when the source ended it.
     async fn next(&mut self, stream: &mut Streaming<WatchResponse>) -> Result<Option<WatchResponse>, Stop> {
-        stream.message().await.map_err(|status| stop_of(&status))
+        stream.message().await.map_err(|status| stop_of(S::SOURCE, &status))
     }
 
-    /// Replaces the projection with the directory's current units and cadres, in one transaction that also
-    /// saves the cursor of `first` (the first item of a stream opened from the head) and applies it if it is
-    /// an event. Returns that cursor.
+    /// Replaces the local rows with the source's current state, in one transaction that also saves the
+    /// cursor of `first` (the first item of a stream opened from the head) and applies it if it is an
+    /// event. Returns that cursor.
     async fn relist(&mut self, stored: Option<String>, first: WatchResponse) -> Result<String, Stop> {
-        let units = self.list_units().await?;
-        let cadres = self.list_cadres().await?;
-        let (unit_count, cadre_count) = (units.len(), cadres.len());
+        let snapshot = self.source.relist(&self.upstream).await?;
+        let summary = S::describe(&snapshot);
         let cursor = first.cursor.clone();
         let caught_up = first.caught_up;
         let saved = cursor.clone();
         let moved = self
             .db
             .write(move |conn| {
-                if !store::advance_cursor(conn, SOURCE, stored.as_deref(), &saved)? {
+                if !store::advance_cursor(conn, S::SOURCE, stored.as_deref(), &saved)? {
                     return Ok(false);
                 }
-                for unit in &units {
-                    store::upsert_unit(conn, unit)?;
-                }
-                for cadre in &cadres {
-                    store::upsert_cadre(conn, cadre)?;
-                }
-                let unit_ids: BTreeSet<String> = units.iter().map(|u| u.id.clone()).collect();
-                let cadre_ids: BTreeSet<String> = cadres.iter().map(|c| c.id.clone()).collect();
-                store::retire_unlisted(conn, &unit_ids, &cadre_ids)?;
+                S::replace(conn, &snapshot)?;
                 if let Some(event) = &first.event {
-                    apply_or_skip(conn, event)?;
+                    apply_or_skip::<S>(conn, event)?;
                 }
                 Ok(true)
             })
@@ -399,7 +504,7 @@ where
         if !moved {
             return Err(Stop::Stale);
         }
-        tracing::info!(units = unit_count, cadres = cadre_count, "relisted the directory");
+        tracing::info!(source = S::SOURCE, %summary, "relisted");
         self.progressed = true;
         self.state.send_modify(|s| {
             s.cursor.clone_from(&cursor);
@@ -408,82 +513,20 @@ where
         });
         Ok(cursor)
     }
-
-    /// Every unit, open or closed, roots first and then each root's subtree, ordered by depth.
-    async fn list_units(&mut self) -> Result<Vec<dir::OrgUnit>, Stop> {
-        let mut units = self.list_units_where(String::new()).await?;
-        let roots: Vec<String> = units.iter().map(|u| u.id.clone()).collect();
-        for root in roots {
-            let below = self.list_units_where(root).await?;
-            units.extend(below);
-        }
-        units.sort_by_key(|u| u.depth);
-        Ok(units)
-    }
-
-    /// All pages of the roots (`ancestor_id` empty) or of one root's subtree.
-    async fn list_units_where(&mut self, ancestor_id: String) -> Result<Vec<dir::OrgUnit>, Stop> {
-        let mut units = Vec::new();
-        let mut page_token = String::new();
-        loop {
-            let request = dir::ListOrgUnitsRequest {
-                ancestor_id: ancestor_id.clone(),
-                include_closed: true,
-                page_size: self.settings.page_size,
-                page_token,
-                ..Default::default()
-            };
-            let call = self.directory.list_org_units(request);
-            let page = match tokio::time::timeout(self.settings.call_timeout, call).await {
-                Ok(Ok(response)) => response.into_inner(),
-                Ok(Err(status)) => return Err(relist_refused("ListOrgUnits", &status)),
-                Err(_) => return Err(Stop::Failed("ListOrgUnits timed out during a relist".to_owned())),
-            };
-            units.extend(page.org_units);
-            if page.next_page_token.is_empty() {
-                return Ok(units);
-            }
-            page_token = page.next_page_token;
-        }
-    }
-
-    /// Every cadre, whatever their status.
-    async fn list_cadres(&mut self) -> Result<Vec<dir::Cadre>, Stop> {
-        let mut cadres = Vec::new();
-        let mut page_token = String::new();
-        loop {
-            let request = dir::SearchCadresRequest {
-                page_size: self.settings.page_size,
-                page_token,
-                ..Default::default()
-            };
-            let call = self.directory.search_cadres(request);
-            let page = match tokio::time::timeout(self.settings.call_timeout, call).await {
-                Ok(Ok(response)) => response.into_inner(),
-                Ok(Err(status)) => return Err(relist_refused("SearchCadres", &status)),
-                Err(_) => return Err(Stop::Failed("SearchCadres timed out during a relist".to_owned())),
-            };
-            cadres.extend(page.cadres);
-            if page.next_page_token.is_empty() {
-                return Ok(cadres);
-            }
-            page_token = page.next_page_token;
-        }
-    }
-}
-
-/// A relist call that failed: never an expiry, always a retry after the backoff.
-fn relist_refused(method: &str, status: &Status) -> Stop {
-    Stop::Failed(format!("{method} failed during a relist, {:?}: {}", status.code(), status.message()))
 }
 
 /// Applies an event, skipping (loudly) one whose payload cannot be read: retrying cannot make it readable,
 /// and stopping there would leave every later change unapplied.
-fn apply_or_skip(conn: &mut cadre_platform::DbConn, event: &Event) -> Result<(), ApiError> {
-    match store::apply_event(conn, event) {
+fn apply_or_skip<S: FeedSource>(conn: &mut DbConn, event: &Event) -> Result<(), ApiError> {
+    match S::apply(conn, event) {
         Ok(_) => Ok(()),
         Err(error) if error.reason() == "EVENT_UNREADABLE" => {
-            tracing::error!(event_id = %event.event_id, %error, "skipped a directory event that cannot be read");
+            tracing::error!(
+                source = S::SOURCE,
+                event_id = %event.event_id,
+                %error,
+                "skipped an event that cannot be read"
+            );
             Ok(())
         }
         Err(error) => Err(error),
@@ -496,13 +539,14 @@ mod tests {
 
     #[test]
     fn an_expired_cursor_is_told_from_other_refusals() {
+        let stop = |status: &Status| stop_of("directory", status);
         let expired = ApiError::failed_precondition("CURSOR_EXPIRED", "relist").into_status("events.cadre");
-        assert!(matches!(stop_of(&expired), Stop::Expired));
+        assert!(matches!(stop(&expired), Stop::Expired));
         let other = ApiError::failed_precondition("SOMETHING_ELSE", "no").into_status("events.cadre");
-        assert!(matches!(stop_of(&other), Stop::Failed(_)));
+        assert!(matches!(stop(&other), Stop::Failed(_)));
         let foreign = ApiError::invalid_argument("INVALID_CURSOR", "not ours").into_status("events.cadre");
-        assert!(matches!(stop_of(&foreign), Stop::Expired));
-        assert!(matches!(stop_of(&Status::failed_precondition("CURSOR_EXPIRED")), Stop::Failed(_)));
-        assert!(matches!(stop_of(&Status::unavailable("down")), Stop::Failed(_)));
+        assert!(matches!(stop(&foreign), Stop::Expired));
+        assert!(matches!(stop(&Status::failed_precondition("CURSOR_EXPIRED")), Stop::Failed(_)));
+        assert!(matches!(stop(&Status::unavailable("down")), Stop::Failed(_)));
     }
 }

@@ -1,13 +1,9 @@
-//! The leave service's projection of the directory, fed by the real directory's event feed over a socket,
-//! on SQLite and on PostgreSQL.
+//! The projection of the directory, fed by the real directory's event feed over a socket, on SQLite and on
+//! PostgreSQL; and the follower running a source implemented outside this crate.
 
-use std::{sync::Arc, time::Duration};
+use std::{collections::BTreeMap, sync::Arc, time::Duration};
 
 use cadre_directory::service::Seed;
-use cadre_leave::{
-    projection::{DirectoryFollower, FollowerSettings, FollowerState, SOURCE},
-    store::{self, projection as proj, schema},
-};
 use cadre_platform::{
     ApiError, Db, DbConn,
     auth::{DataScope, Principal, PrincipalSigner, Role},
@@ -18,12 +14,20 @@ use cadre_platform::{
     telemetry::Metrics,
     testing::{ActingAs, TestDatabase, TestKeys, person},
 };
+use cadre_projection::{
+    DIRECTORY_PROJECTION_DDL, DirectoryFeed, FeedSource, Follower, FollowerSettings, FollowerState,
+    RelistFailed, Upstream,
+    directory::SOURCE,
+    schema,
+    store::{self as proj},
+};
 use cadre_proto::{
     directory::{self as dir, directory_service_client::DirectoryServiceClient},
     events::Event,
 };
-use diesel::prelude::*;
-use prost::Name as _;
+use chrono::NaiveDate;
+use diesel::{connection::SimpleConnection as _, prelude::*};
+use prost::{Message as _, Name as _};
 use tonic::{service::interceptor::InterceptedService, transport::Channel};
 use tonic_health::pb::{
     HealthCheckRequest, health_check_response::ServingStatus, health_client::HealthClient,
@@ -31,13 +35,19 @@ use tonic_health::pb::{
 
 type DirectoryClient = DirectoryServiceClient<InterceptedService<Channel, ActingAs>>;
 
-/// Pools of the test's own databases, kept small for the same reason as the directory's.
+/// The PostgreSQL server is shared with the other suites' tests running at the same time: every pool of a
+/// test database here stays at two connections.
+const POOL: u32 = 2;
+
 fn small_pool() -> PoolOptions {
-    PoolOptions { max_size: 3, ..PoolOptions::default() }
+    PoolOptions { max_size: POOL, ..PoolOptions::default() }
 }
 
 /// How long anything here may take before the test fails instead of hanging.
 const PATIENCE: Duration = Duration::from_secs(60);
+
+/// The system caller the followers here present: any service's name would do.
+const CALLER: &str = "projection-test";
 
 fn settings() -> FollowerSettings {
     FollowerSettings {
@@ -53,20 +63,38 @@ fn rid() -> String {
 
 /// Another fresh database on the same backend as `database`.
 fn sibling(database: &TestDatabase) -> TestDatabase {
-    if database.backend == "postgres" {
+    fresh(database.backend)
+}
+
+/// A fresh database on `backend`.
+fn fresh(backend: &str) -> TestDatabase {
+    if backend == "postgres" {
         TestDatabase::postgres().expect("PostgreSQL answered a moment ago")
     } else {
         TestDatabase::sqlite()
     }
 }
 
-/// The real directory on a socket, a migrated leave database, and the keys both sides share.
+/// A database with the projection's tables, created from the canonical DDL as a service's first migration
+/// would.
+async fn projection_db(database: &TestDatabase) -> Db {
+    let db = Db::connect(&database.url, small_pool()).await.unwrap();
+    db.run(|conn| {
+        conn.batch_execute(DIRECTORY_PROJECTION_DDL)?;
+        Ok(())
+    })
+    .await
+    .unwrap_or_else(|e| panic!("{}: the DDL runs: {e}", database.backend));
+    db
+}
+
+/// The real directory on a socket, a database with the projection's tables, and the keys both share.
 struct World {
     backend: &'static str,
     directory: DirectoryClient,
     endpoint: String,
     directory_db: Db,
-    leave_db: Db,
+    db: Db,
     keys: TestKeys,
     signer: Arc<PrincipalSigner>,
     root: dir::OrgUnit,
@@ -77,15 +105,14 @@ struct World {
 }
 
 impl World {
-    async fn start(leave_database: TestDatabase) -> Self {
-        let directory_database = sibling(&leave_database);
+    async fn start(database: TestDatabase) -> Self {
+        let directory_database = sibling(&database);
         let keys = TestKeys::new();
         let mut config = Config::default();
         config.services.directory.database_url = directory_database.url.clone();
         config.auth.principal_public_keys = keys.files.public_keys.display().to_string();
         config.auth.principal_signing_key = keys.files.signing_key.display().to_string();
-        // Small pools: the PostgreSQL server is shared with the other suites' tests running at the same time.
-        config.database.max_connections = 3;
+        config.database.max_connections = POOL;
         config.feed.poll_interval_ms = 100;
 
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -122,8 +149,7 @@ impl World {
             })
             .await
             .unwrap();
-        let leave_db = Db::connect(&leave_database.url, small_pool()).await.unwrap();
-        leave_db.migrate(&store::MIGRATIONS).await.expect("the leave migrations");
+        let db = projection_db(&database).await;
 
         let operator = person("test-operator", &[Role::OrgOfficer, Role::HrSystem], &[], None);
         let mut directory = DirectoryServiceClient::with_interceptor(channel, keys.acting_as(&operator));
@@ -131,18 +157,18 @@ impl World {
         let signer =
             Arc::new(PrincipalSigner::load(&keys.files.signing_key, Duration::from_secs(300)).unwrap());
         Self {
-            backend: leave_database.backend,
+            backend: database.backend,
             directory,
             endpoint,
             directory_db,
-            leave_db,
+            db,
             keys,
             signer,
             root,
             next_cadre: 1,
             trigger,
             server,
-            _databases: (leave_database, directory_database),
+            _databases: (database, directory_database),
         }
     }
 
@@ -151,12 +177,19 @@ impl World {
         tokio::time::timeout(Duration::from_secs(10), self.server).await.unwrap().unwrap().unwrap();
     }
 
-    /// A follower as the suite itself, stopped by its own trigger.
-    fn follow(&self, db: &Db) -> (DirectoryFollower, ShutdownTrigger) {
+    /// A follower of the directory as the suite itself, stopped by its own trigger.
+    fn follow(&self, db: &Db) -> (Follower, ShutdownTrigger) {
         let (trigger, shutdown) = shutdown_channel();
-        let follower =
-            DirectoryFollower::spawn(db.clone(), &self.endpoint, self.signer.clone(), shutdown, settings())
-                .unwrap();
+        let follower = Follower::spawn(
+            DirectoryFeed,
+            db.clone(),
+            &self.endpoint,
+            CALLER,
+            self.signer.clone(),
+            shutdown,
+            settings(),
+        )
+        .unwrap();
         (follower, trigger)
     }
 
@@ -164,10 +197,8 @@ impl World {
         create_unit(&mut self.directory, &parent.id, code, name, kind).await
     }
 
-    async fn cadre(&mut self, name: &str, unit: &dir::OrgUnit, post: dir::Post) -> dir::Cadre {
-        let sequence = self.next_cadre;
-        self.next_cadre += 1;
-        let cadre = sample_cadre(&unit.id, name, sequence, post);
+    async fn create(&mut self, cadre: dir::Cadre) -> dir::Cadre {
+        let name = cadre.name.clone();
         self.directory
             .create_cadre(dir::CreateCadreRequest { request_id: rid(), cadre: Some(cadre) })
             .await
@@ -175,6 +206,12 @@ impl World {
             .into_inner()
             .cadre
             .unwrap()
+    }
+
+    async fn cadre(&mut self, name: &str, unit: &dir::OrgUnit, post: dir::Post) -> dir::Cadre {
+        let sequence = self.next_cadre;
+        self.next_cadre += 1;
+        self.create(sample_cadre(&unit.id, name, sequence, post)).await
     }
 
     async fn update(&mut self, cadre: dir::Cadre, fields: &[&str]) -> dir::Cadre {
@@ -255,7 +292,7 @@ impl World {
     }
 
     /// Waits until `follower` has applied every followed event the directory has committed so far.
-    async fn settle(&self, follower: &DirectoryFollower) -> FollowerState {
+    async fn settle(&self, follower: &Follower) -> FollowerState {
         let head = self.directory_events().await.last().map(|e| e.cursor.clone()).unwrap_or_default();
         let mut state = follower.subscribe();
         let reached =
@@ -292,8 +329,12 @@ async fn create_unit(
         .unwrap()
 }
 
+fn d(text: &str) -> NaiveDate {
+    text.parse().unwrap()
+}
+
 fn date(text: &str) -> cadre_proto::types::Date {
-    cadre_directory::convert::date_to(text.parse().unwrap())
+    cadre_directory::convert::date_to(d(text))
 }
 
 fn staff_post() -> dir::Post {
@@ -316,14 +357,13 @@ fn leader_post(title: &str, level: dir::PostLevel, principal: bool) -> dir::Post
     }
 }
 
-/// A consistent cadre record employed and managed by `unit_id`.
+/// A consistent cadre record employed and managed by `unit_id`, a civil servant without a rank.
 fn sample_cadre(unit_id: &str, name: &str, sequence: u16, post: dir::Post) -> dir::Cadre {
     let birth = "1985-03-15";
-    let citizen_id =
-        cadre_directory::domain::citizen_id::CitizenId::compose("510199", birth.parse().unwrap(), sequence)
-            .unwrap()
-            .as_str()
-            .to_owned();
+    let citizen_id = cadre_directory::domain::citizen_id::CitizenId::compose("510199", d(birth), sequence)
+        .unwrap()
+        .as_str()
+        .to_owned();
     let gender = if sequence % 2 == 1 { dir::Gender::Male } else { dir::Gender::Female };
     dir::Cadre {
         name: name.into(),
@@ -348,7 +388,11 @@ fn sample_cadre(unit_id: &str, name: &str, sequence: u16, post: dir::Post) -> di
     }
 }
 
-/// Runs a store function on the leave database.
+fn rank(grade: dir::RankGrade, since: &str) -> Option<dir::Rank> {
+    Some(dir::Rank { grade: grade as i32, start_date: Some(date(since)) })
+}
+
+/// Runs a store function on a database.
 async fn read<T, F>(db: &Db, f: F) -> T
 where
     T: Send + 'static,
@@ -358,17 +402,29 @@ where
 }
 
 /// Every row of the projection, to compare before and after.
-type Snapshot =
-    (Vec<(String, String, String, String, bool)>, Vec<(String, String, String, String, bool, bool)>);
+type Rows = (Vec<(String, String, String, String, bool, String)>, Vec<CadreFacts>);
+type CadreFacts = (String, String, String, String, bool, bool, String, String, Option<NaiveDate>);
 
-async fn snapshot(db: &Db) -> Snapshot {
+async fn rows(db: &Db) -> Rows {
     use schema::{directory_cadres as c, directory_units as u};
     read(db, |conn| {
-        let units =
-            u::table.order(u::id).select((u::id, u::parent_id, u::name, u::path, u::active)).load(conn)?;
+        let units = u::table
+            .order(u::id)
+            .select((u::id, u::parent_id, u::name, u::path, u::active, u::kind))
+            .load(conn)?;
         let cadres = c::table
             .order(c::id)
-            .select((c::id, c::name, c::employing_unit_id, c::post_level, c::is_principal, c::active))
+            .select((
+                c::id,
+                c::name,
+                c::employing_unit_id,
+                c::post_level,
+                c::is_principal,
+                c::active,
+                c::status,
+                c::rank_grade,
+                c::rank_start_date,
+            ))
             .load(conn)?;
         Ok((units, cadres))
     })
@@ -390,12 +446,16 @@ fn sorted(mut ids: Vec<String>) -> Vec<String> {
     ids
 }
 
+fn ids(views: &[cadre_projection::CadreView]) -> Vec<String> {
+    views.iter().map(|c| c.id.clone()).collect()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_projection_follows_the_directory() {
     for database in TestDatabase::each() {
         let mut w = World::start(database).await;
         let backend = w.backend;
-        let db = w.leave_db.clone();
+        let db = w.db.clone();
         let (follower, stop_follower) = w.follow(&db);
         assert!(
             tokio::time::timeout(PATIENCE, follower.wait_caught_up()).await.unwrap(),
@@ -420,22 +480,17 @@ async fn the_projection_follows_the_directory() {
         let grouper = w.cadre("赵组长", &g, staff_post()).await;
         let t2_head =
             w.cadre("钱镇长", &t2, leader_post("镇长", dir::PostLevel::TownshipPrincipal, true)).await;
-        // Employed in 城关镇, managed from 河西镇.
+        // Employed in 城关镇, managed from 河西镇; 参公 with a rank.
         let mut lent = sample_cadre(&t1.id, "孙借调", 6, staff_post());
         lent.managing_unit_id = t2.id.clone();
+        lent.category = dir::CadreCategory::ReferenceManaged as i32;
+        lent.rank = rank(dir::RankGrade::PrincipalStaff2, "2019-06-01");
         w.next_cadre = 7;
-        let lent = w
-            .directory
-            .create_cadre(dir::CreateCadreRequest { request_id: rid(), cadre: Some(lent) })
-            .await
-            .unwrap()
-            .into_inner()
-            .cadre
-            .unwrap();
+        let lent = w.create(lent).await;
         let retiree = w.cadre("周退休", &t1, staff_post()).await;
 
         // The village (with its group) moves to 河西镇; the clerk moves to the town; one cadre retires; a
-        // town is renamed; a unit closes.
+        // town is renamed; a unit closes; the lent cadre is promoted.
         w.move_unit(&v, &t2).await;
         let clerk = w
             .update(
@@ -463,17 +518,22 @@ async fn the_projection_follows_the_directory() {
         assert!(state.applied >= 15, "{backend}: {state:?}");
         assert_eq!(state.relists, 0, "{backend}: no relist was needed");
 
-        // Units: paths after the move, the rename, the closure.
+        // Units: paths after the move, the rename, the closure; kinds.
         let unit = |id: String| read(&db, move |conn| proj::unit(conn, &id));
         let v_view = unit(v.id.clone()).await.expect("the village");
         assert_eq!(v_view.path, path(&[&root, &t2, &v]), "{backend}: the moved unit's path");
         assert_eq!(v_view.parent_id, t2.id, "{backend}");
+        assert_eq!(v_view.kind, "village", "{backend}");
         let g_view = unit(g.id.clone()).await.expect("the group");
         assert_eq!(g_view.path, path(&[&root, &t2, &v, &g]), "{backend}: the subtree moves with it");
         assert_eq!(unit(t1.id.clone()).await.unwrap().path, path(&[&root, &t1]), "{backend}");
         assert_eq!(unit(t2.id.clone()).await.unwrap().name, "河西街道", "{backend}: renamed");
-        assert!(!unit(x.id.clone()).await.unwrap().active, "{backend}: closed");
+        assert_eq!(unit(t2.id.clone()).await.unwrap().kind, "town", "{backend}: a rename keeps the kind");
+        let x_view = unit(x.id.clone()).await.unwrap();
+        assert!(!x_view.active, "{backend}: closed");
+        assert_eq!(x_view.kind, "district_unit", "{backend}");
         assert!(unit(root.id.clone()).await.unwrap().active, "{backend}");
+        assert_eq!(unit(root.id.clone()).await.unwrap().kind, "district", "{backend}");
         assert_eq!(unit("nope".into()).await, None, "{backend}");
 
         // Cadres: the transfer, the joined paths, the facts routing needs.
@@ -484,7 +544,12 @@ async fn the_projection_follows_the_directory() {
         assert_eq!(clerk_view.managing_path, path(&[&root, &t1]), "{backend}");
         assert_eq!(clerk_view.post_level, "NONE", "{backend}");
         assert_eq!(clerk_view.gender, "MALE", "{backend}: sequence 3 is odd");
-        assert_eq!(clerk_view.work_start_date, Some("2007-07-01".parse().unwrap()), "{backend}");
+        assert_eq!(clerk_view.work_start_date, Some(d("2007-07-01")), "{backend}");
+        assert_eq!(clerk_view.birth_date, Some(d("1985-03-15")), "{backend}");
+        assert_eq!(clerk_view.category, "CIVIL_SERVANT", "{backend}");
+        assert_eq!(clerk_view.status, "ACTIVE", "{backend}");
+        assert_eq!(clerk_view.post_start_date, Some(d("2015-01-01")), "{backend}");
+        assert_eq!((clerk_view.rank_grade.as_str(), clerk_view.rank_start_date), ("", None), "{backend}");
         let grouper_view = cadre(grouper.id.clone()).await.unwrap();
         assert_eq!(
             grouper_view.employing_path,
@@ -494,7 +559,12 @@ async fn the_projection_follows_the_directory() {
         assert_eq!(grouper_view.gender, "FEMALE", "{backend}");
         let lent_view = cadre(lent.id.clone()).await.unwrap();
         assert_eq!(lent_view.managing_path, path(&[&root, &t2]), "{backend}");
-        assert!(!cadre(retiree.id.clone()).await.unwrap().active, "{backend}: retired is not in post");
+        assert_eq!(lent_view.category, "REFERENCE_MANAGED", "{backend}");
+        assert_eq!(lent_view.rank_grade, "PRINCIPAL_STAFF_2", "{backend}");
+        assert_eq!(lent_view.rank_start_date, Some(d("2019-06-01")), "{backend}");
+        let retiree_view = cadre(retiree.id.clone()).await.unwrap();
+        assert!(!retiree_view.active, "{backend}: retired is not in post");
+        assert_eq!(retiree_view.status, "RETIRED", "{backend}");
         assert_eq!(cadre("nope".into()).await, None, "{backend}");
 
         let principal = read(&db, {
@@ -508,6 +578,7 @@ async fn the_projection_follows_the_directory() {
         assert_eq!(principal.post_level, "TOWNSHIP_PRINCIPAL", "{backend}");
         assert!(principal.principal_level_post(), "{backend}");
         assert_eq!(principal.post_title, "党委书记", "{backend}");
+        assert_eq!(principal.post_start_date, Some(d("2020-01-01")), "{backend}");
         let deputy_view = cadre(deputy.id.clone()).await.unwrap();
         assert!(!deputy_view.principal_level_post() && deputy_view.is_team_member, "{backend}");
         let none = read(&db, {
@@ -557,6 +628,40 @@ async fn the_projection_follows_the_directory() {
         assert_eq!(subtree(v.id.clone()).await, vec![grouper.id.clone()], "{backend}");
         assert_eq!(subtree(root.id.clone()).await.len(), 7, "{backend}: everyone, retired too");
 
+        // The same subtrees as views, for the services that count by their facts.
+        let in_subtree = |id: String| read(&db, move |conn| proj::cadres_in_subtree(conn, &id));
+        let all_in_subtree = |id: String| read(&db, move |conn| proj::all_cadres_in_subtree(conn, &id));
+        let under_t1 = in_subtree(t1.id.clone()).await;
+        assert_eq!(
+            ids(&under_t1),
+            sorted(vec![secretary.id.clone(), deputy.id.clone(), clerk.id.clone(), lent.id.clone()]),
+            "{backend}: in post only"
+        );
+        assert!(under_t1.iter().all(|c| c.employing_path.starts_with(&path(&[&root, &t1]))), "{backend}");
+        assert_eq!(all_in_subtree(t1.id.clone()).await.len(), 5, "{backend}: the retiree too");
+        assert_eq!(in_subtree(root.id.clone()).await.len(), 6, "{backend}");
+        assert_eq!(all_in_subtree(root.id.clone()).await.len(), 7, "{backend}");
+        assert_eq!(ids(&in_subtree(v.id.clone()).await), vec![grouper.id.clone()], "{backend}");
+        assert!(in_subtree("nope".into()).await.is_empty(), "{backend}");
+
+        let employed_in = |id: String| read(&db, move |conn| proj::cadres_employed_in(conn, &id));
+        assert_eq!(
+            ids(&employed_in(t1.id.clone()).await),
+            sorted(vec![secretary.id.clone(), deputy.id.clone(), clerk.id.clone(), lent.id.clone()]),
+            "{backend}: the unit itself, in post"
+        );
+        assert!(employed_in(v.id.clone()).await.is_empty(), "{backend}: only the group below has staff");
+        assert!(employed_in(root.id.clone()).await.is_empty(), "{backend}");
+
+        let units_under = |id: String| read(&db, move |conn| proj::units_in_subtree(conn, &id));
+        let under_t2: Vec<String> = units_under(t2.id.clone()).await.into_iter().map(|u| u.id).collect();
+        assert_eq!(under_t2, vec![t2.id.clone(), v.id.clone(), g.id.clone()], "{backend}: in tree order");
+        let everything = units_under(root.id.clone()).await;
+        assert_eq!(everything.len(), 6, "{backend}: closed units too");
+        assert_eq!(everything[0].id, root.id, "{backend}: the unit first");
+        assert!(everything.windows(2).all(|p| p[0].path < p[1].path), "{backend}");
+        assert!(units_under("nope".into()).await.is_empty(), "{backend}");
+
         let active = read(&db, proj::active_cadres).await;
         assert_eq!(active.len(), 6, "{backend}: all but the retiree");
         assert!(active.windows(2).all(|p| p[0].id < p[1].id), "{backend}: ordered by id");
@@ -575,12 +680,12 @@ async fn the_projection_follows_the_directory() {
         // Re-applying events is harmless: the last one, and the whole feed again in order.
         stop_follower.fire();
         tokio::time::timeout(PATIENCE, follower.into_task()).await.unwrap().unwrap();
-        let before = snapshot(&db).await;
+        let before = rows(&db).await;
         let events = w.directory_events().await;
         let last = events.last().unwrap().clone();
         let applied = db.write(move |conn| proj::apply_event(conn, &last)).await.unwrap();
         assert!(applied, "{backend}");
-        assert_eq!(snapshot(&db).await, before, "{backend}: the last event again");
+        assert_eq!(rows(&db).await, before, "{backend}: the last event again");
         let count = events.len();
         let applied = db
             .write(move |conn| {
@@ -589,14 +694,31 @@ async fn the_projection_follows_the_directory() {
             .await
             .unwrap();
         assert_eq!(applied, vec![true; count], "{backend}");
-        assert_eq!(snapshot(&db).await, before, "{backend}: the whole feed again");
+        assert_eq!(rows(&db).await, before, "{backend}: the whole feed again");
 
-        // A new follower resumes from the saved cursor: it applies only what happened since.
+        // A new follower resumes from the saved cursor: it applies only what happened since, a promotion
+        // among it.
         w.rename_unit(&t1, "城关街道").await;
+        w.update(
+            dir::Cadre {
+                id: lent.id.clone(),
+                rank: rank(dir::RankGrade::PrincipalStaff1, "2023-06-01"),
+                ..Default::default()
+            },
+            &["rank"],
+        )
+        .await;
         let (follower, stop_follower) = w.follow(&db);
         let state = w.settle(&follower).await;
-        assert_eq!((state.applied, state.relists), (1, 0), "{backend}: only the rename");
+        assert_eq!((state.applied, state.relists), (2, 0), "{backend}: only the rename and the promotion");
         assert_eq!(unit(t1.id.clone()).await.unwrap().name, "城关街道", "{backend}");
+        let promoted = cadre(lent.id.clone()).await.unwrap();
+        assert_eq!(
+            (promoted.rank_grade.as_str(), promoted.rank_start_date),
+            ("PRINCIPAL_STAFF_1", Some(d("2023-06-01"))),
+            "{backend}: the rank changed"
+        );
+        assert_eq!(promoted.category, "REFERENCE_MANAGED", "{backend}: the rest stays");
         stop_follower.fire();
         tokio::time::timeout(PATIENCE, follower.into_task()).await.unwrap().unwrap();
         w.stop().await;
@@ -612,7 +734,7 @@ async fn prune_feed(db: &Db) {
 
 /// Builds a small directory, prunes its feed, and checks that a fresh follower (through `spawn`) relists
 /// it and then follows on from the head.
-async fn relist_after_pruning(spawn: impl Fn(&World, &Db, Shutdown) -> DirectoryFollower) {
+async fn relist_after_pruning(spawn: impl Fn(&World, &Db, Shutdown) -> Follower) {
     for database in TestDatabase::each() {
         let mut w = World::start(database).await;
         let backend = w.backend;
@@ -621,10 +743,13 @@ async fn relist_after_pruning(spawn: impl Fn(&World, &Db, Shutdown) -> Directory
         let v = w.unit(&t1, "V001", "东村", "village").await;
         let head =
             w.cadre("张书记", &t1, leader_post("党委书记", dir::PostLevel::TownshipPrincipal, true)).await;
-        let clerk = w.cadre("王科员", &v, staff_post()).await;
+        let mut clerk = sample_cadre(&v.id, "王科员", 2, staff_post());
+        clerk.category = dir::CadreCategory::Village as i32;
+        clerk.rank = rank(dir::RankGrade::Staff1, "2018-01-01");
+        let clerk = w.create(clerk).await;
         prune_feed(&w.directory_db).await;
 
-        let db = w.leave_db.clone();
+        let db = w.db.clone();
         // A row the directory no longer lists is retired by the relist.
         let ghost = sample_cadre(&t1.id, "幽灵", 9, staff_post());
         let ghost = dir::Cadre { id: "ghost".into(), ..ghost };
@@ -652,6 +777,17 @@ async fn relist_after_pruning(spawn: impl Fn(&World, &Db, Shutdown) -> Directory
         .await
         .unwrap();
         assert_eq!(clerk_view.employing_path, path(&[&root, &t1, &v]), "{backend}");
+        assert_eq!(clerk_view.category, "VILLAGE", "{backend}: the relist carries the new facts too");
+        assert_eq!(clerk_view.rank_grade, "STAFF_1", "{backend}");
+        assert_eq!(clerk_view.rank_start_date, Some(d("2018-01-01")), "{backend}");
+        assert_eq!(clerk_view.post_start_date, Some(d("2015-01-01")), "{backend}");
+        let kind = read(&db, {
+            let id = v.id.clone();
+            move |conn| proj::unit(conn, &id)
+        })
+        .await
+        .map(|u| u.kind);
+        assert_eq!(kind.as_deref(), Some("village"), "{backend}");
         let ghost = read(&db, |conn| proj::cadre(conn, "ghost")).await.unwrap();
         assert!(!ghost.active, "{backend}: not listed, so not in post");
 
@@ -679,8 +815,15 @@ async fn an_expired_cursor_relists_then_follows_from_the_head() {
     // As an organisation-department officer, whom the directory lets list units and search cadres.
     relist_after_pruning(|w, db, shutdown| {
         let officer = person("relister", &[Role::OrgOfficer], &[], None);
-        DirectoryFollower::spawn_as(db.clone(), &w.endpoint, w.keys.acting_as(&officer), shutdown, settings())
-            .unwrap()
+        Follower::spawn_as(
+            DirectoryFeed,
+            db.clone(),
+            &w.endpoint,
+            w.keys.acting_as(&officer),
+            shutdown,
+            settings(),
+        )
+        .unwrap()
     })
     .await;
 }
@@ -688,17 +831,160 @@ async fn an_expired_cursor_relists_then_follows_from_the_head() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_expired_cursor_relists_as_the_suite_itself() {
     relist_after_pruning(|w, db, shutdown| {
-        DirectoryFollower::spawn(db.clone(), &w.endpoint, w.signer.clone(), shutdown, settings()).unwrap()
+        Follower::spawn(
+            DirectoryFeed,
+            db.clone(),
+            &w.endpoint,
+            "rank",
+            w.signer.clone(),
+            shutdown,
+            settings(),
+        )
+        .unwrap()
     })
     .await;
 }
 
-/// Units and cadres as the directory would describe them, for the store alone.
+/// A feed source as another crate would write one: the directory's cadres, name and rank only, into a
+/// table of its own, relisted through a paged RPC.
+struct Roster;
+
+const ROSTER_DDL: &str = "CREATE TABLE roster (id TEXT PRIMARY KEY NOT NULL, name TEXT NOT NULL, grade INTEGER NOT NULL);
+CREATE TABLE feed_cursors (source TEXT PRIMARY KEY NOT NULL, cursor TEXT NOT NULL, updated_at TIMESTAMP NOT NULL);";
+
+diesel::table! {
+    roster (id) {
+        id -> Text,
+        name -> Text,
+        grade -> Integer,
+    }
+}
+
+fn put(conn: &mut DbConn, cadre: &dir::Cadre) -> Result<(), ApiError> {
+    let grade = cadre.rank.as_ref().map_or(0, |r| r.grade);
+    diesel::delete(roster::table.find(&cadre.id)).execute(conn)?;
+    diesel::insert_into(roster::table)
+        .values((roster::id.eq(&cadre.id), roster::name.eq(&cadre.name), roster::grade.eq(grade)))
+        .execute(conn)?;
+    Ok(())
+}
+
+impl FeedSource for Roster {
+    const SOURCE: &'static str = "directory";
+    type Snapshot = Vec<dir::Cadre>;
+
+    fn event_types() -> Vec<String> {
+        vec![dir::CadreCreatedEvent::full_name(), dir::CadreChangedEvent::full_name()]
+    }
+
+    fn apply(conn: &mut DbConn, event: &Event) -> Result<bool, ApiError> {
+        let Some(any) = &event.payload else { return Ok(false) };
+        let unreadable = |e: String| ApiError::invalid_argument("EVENT_UNREADABLE", e);
+        let name = any.type_url.rsplit('/').next().unwrap_or_default();
+        let cadre = if name == dir::CadreCreatedEvent::full_name() {
+            dir::CadreCreatedEvent::decode(any.value.as_slice()).map_err(|e| unreadable(e.to_string()))?.cadre
+        } else if name == dir::CadreChangedEvent::full_name() {
+            dir::CadreChangedEvent::decode(any.value.as_slice()).map_err(|e| unreadable(e.to_string()))?.cadre
+        } else {
+            return Ok(false);
+        };
+        put(conn, &cadre.ok_or_else(|| unreadable("no cadre".to_owned()))?)?;
+        Ok(true)
+    }
+
+    async fn relist(&mut self, upstream: &Upstream) -> Result<Vec<dir::Cadre>, RelistFailed> {
+        let mut client = DirectoryServiceClient::new(upstream.channel());
+        let (mut cadres, mut page_token) = (Vec::new(), String::new());
+        loop {
+            // One record per page, so that the paging is exercised.
+            let request = dir::SearchCadresRequest { page_size: 1, page_token, ..Default::default() };
+            let page = upstream.call("SearchCadres", client.search_cadres(request)).await?;
+            cadres.extend(page.cadres);
+            if page.next_page_token.is_empty() {
+                return Ok(cadres);
+            }
+            page_token = page.next_page_token;
+        }
+    }
+
+    fn replace(conn: &mut DbConn, snapshot: &Vec<dir::Cadre>) -> Result<(), ApiError> {
+        diesel::delete(roster::table).execute(conn)?;
+        snapshot.iter().try_for_each(|cadre| put(conn, cadre))
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_source_from_another_crate_follows_and_relists() {
+    for database in TestDatabase::each() {
+        let mut w = World::start(database).await;
+        let backend = w.backend;
+        let root = w.root.clone();
+        let t1 = w.unit(&root, "T001", "城关镇", "town").await;
+        let first = w.cadre("张一", &t1, staff_post()).await;
+        let second = w.cadre("李二", &t1, staff_post()).await;
+        let third = w.cadre("王三", &t1, staff_post()).await;
+        prune_feed(&w.directory_db).await;
+
+        let roster_database = fresh(backend);
+        let db = Db::connect(&roster_database.url, small_pool()).await.unwrap();
+        db.run(|conn| {
+            conn.batch_execute(ROSTER_DDL)?;
+            Ok(())
+        })
+        .await
+        .unwrap();
+        let (trigger, shutdown) = shutdown_channel();
+        let follower = Follower::spawn(
+            Roster,
+            db.clone(),
+            &w.endpoint,
+            "roster",
+            w.signer.clone(),
+            shutdown,
+            settings(),
+        )
+        .unwrap();
+        w.update(
+            dir::Cadre {
+                id: second.id.clone(),
+                rank: rank(dir::RankGrade::Staff2, "2020-01-01"),
+                ..Default::default()
+            },
+            &["rank"],
+        )
+        .await;
+        w.settle(&follower).await;
+        assert_eq!(follower.state().relists, 1, "{backend}: the pruned feed was relisted");
+
+        let names: BTreeMap<String, (String, i32)> = read(&db, |conn| {
+            let rows: Vec<(String, String, i32)> = roster::table.load(conn)?;
+            Ok(rows.into_iter().map(|(id, name, grade)| (id, (name, grade))).collect())
+        })
+        .await;
+        let expected: BTreeMap<String, (String, i32)> = [
+            (first.id.clone(), ("张一".to_owned(), 0)),
+            (second.id.clone(), ("李二".to_owned(), dir::RankGrade::Staff2 as i32)),
+            (third.id.clone(), ("王三".to_owned(), 0)),
+        ]
+        .into_iter()
+        .collect();
+        assert_eq!(names, expected, "{backend}: listed in pages of one, then the change applied");
+        let saved = read(&db, |conn| proj::cursor(conn, "directory")).await;
+        assert_eq!(saved.as_deref(), Some(follower.state().cursor.as_str()), "{backend}");
+
+        trigger.fire();
+        tokio::time::timeout(PATIENCE, follower.into_task()).await.unwrap().unwrap();
+        w.stop().await;
+    }
+}
+
+/// Units as the directory would describe them, for the store alone.
 fn unit_msg(id: &str, ancestors: &[&str], name: &str) -> dir::OrgUnit {
     dir::OrgUnit {
         id: id.into(),
         parent_id: ancestors.iter().rev().nth(1).map(|s| (*s).to_owned()).unwrap_or_default(),
         name: name.into(),
+        kind: "town".into(),
         ancestor_ids: ancestors.iter().map(|s| (*s).to_owned()).collect(),
         state: dir::OrgUnitState::Active as i32,
         ..Default::default()
@@ -717,8 +1003,7 @@ fn event_of<M: prost::Message + prost::Name>(message: &M) -> Event {
 async fn the_store_rewrites_subtrees_and_keeps_cursors() {
     for database in TestDatabase::each() {
         let backend = database.backend;
-        let db = Db::connect(&database.url, small_pool()).await.unwrap();
-        db.migrate(&store::MIGRATIONS).await.unwrap();
+        let db = projection_db(&database).await;
 
         // d ─┬─ a ── b ── c        then a moves under e:   d ── e ── a ── b ── c
         //    └─ e
@@ -802,6 +1087,40 @@ async fn the_store_rewrites_subtrees_and_keeps_cursors() {
         assert_eq!(ids, vec!["k1".to_owned()], "{backend}");
         let ids = read(&db, |conn| proj::cadre_ids_in_subtree(conn, "ab")).await;
         assert!(ids.is_empty(), "{backend}");
+        let units: Vec<String> =
+            read(&db, |conn| proj::units_in_subtree(conn, "e")).await.into_iter().map(|u| u.id).collect();
+        assert_eq!(units, ["e", "a", "b", "c"], "{backend}: tree order after the move");
+        let units: Vec<String> =
+            read(&db, |conn| proj::units_in_subtree(conn, "a")).await.into_iter().map(|u| u.id).collect();
+        assert_eq!(units, ["a", "b", "c"], "{backend}: not the lookalike ab");
+        let employed = read(&db, |conn| proj::cadres_employed_in(conn, "b")).await;
+        assert_eq!(employed.len(), 1, "{backend}");
+        let employed = read(&db, |conn| proj::cadres_employed_in(conn, "c")).await;
+        assert!(employed.is_empty(), "{backend}: transferred away");
+
+        // Many ids at once: the IN lists are chunked.
+        let many: Vec<dir::Cadre> = (0..1_200)
+            .map(|n| {
+                let mut cadre = sample_cadre("e", "多", 1, staff_post());
+                cadre.id = format!("m{n:04}");
+                cadre
+            })
+            .collect();
+        db.write(move |conn| many.iter().try_for_each(|c| proj::upsert_cadre(conn, c))).await.unwrap();
+        let wanted: Vec<String> = (0..1_200).rev().map(|n| format!("m{n:04}")).collect();
+        let found = read(&db, {
+            let wanted = wanted.clone();
+            move |conn| proj::cadres(conn, &wanted)
+        })
+        .await;
+        assert_eq!(found.iter().map(|c| c.id.clone()).collect::<Vec<_>>(), wanted, "{backend}");
+        assert!(found.iter().all(|c| c.employing_path == "/d/e/"), "{backend}");
+        assert_eq!(read(&db, |conn| proj::cadres_in_subtree(conn, "e")).await.len(), 1_201, "{backend}");
+        db.write(|conn| proj::retire_unlisted(conn, &Default::default(), &["k1".to_owned()].into()))
+            .await
+            .unwrap();
+        assert_eq!(read(&db, |conn| proj::cadres_in_subtree(conn, "d")).await.len(), 1, "{backend}");
+        assert_eq!(read(&db, |conn| proj::all_cadres_in_subtree(conn, "d")).await.len(), 1_201, "{backend}");
 
         // Cursors: plain saves, and the compare-and-set a second replica would lose.
         assert_eq!(read(&db, |conn| proj::cursor(conn, SOURCE)).await, None, "{backend}");

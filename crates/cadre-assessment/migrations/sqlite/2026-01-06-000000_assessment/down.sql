@@ -1,0 +1,12 @@
+DELETE FROM policy_values WHERE policy_key LIKE 'assessment.%';
+DROP TABLE conduct_measures;
+DROP TABLE follow_up_tasks;
+DROP TABLE special_assessments;
+DROP TABLE routine_assessments;
+DROP TABLE result_reviews;
+DROP TABLE objections;
+DROP TABLE annual_assessments;
+DROP TABLE annual_cycles;
+DROP TABLE feed_cursors;
+DROP TABLE directory_cadres;
+DROP TABLE directory_units;

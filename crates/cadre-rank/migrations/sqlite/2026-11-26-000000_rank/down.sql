@@ -1,0 +1,15 @@
+DELETE FROM policy_values WHERE policy_key LIKE 'rank.%';
+DROP TABLE directory_sync;
+DROP TABLE eligibility_day;
+DROP TABLE rank_eligibility;
+DROP TABLE case_objections;
+DROP TABLE case_attestations;
+DROP TABLE rank_cases;
+DROP TABLE quota_pool_units;
+DROP TABLE quota_pools;
+DROP TABLE conduct_measures;
+DROP TABLE annual_results;
+DROP TABLE rank_holdings;
+DROP TABLE feed_cursors;
+DROP TABLE directory_cadres;
+DROP TABLE directory_units;
