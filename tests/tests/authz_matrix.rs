@@ -1,23 +1,31 @@
 //! The authorization matrix: every RPC behind the gateway × every role × an object inside and an object
 //! outside the scope of the role's demo account, called through the gateway as that account, checked
-//! against the table in `tests/authz-matrix.txt`.
+//! against the table in `tests/authz-matrix.txt`: the directory, identity, leave, rank and assessment
+//! services and the event feed of each (122 rows).
 //!
 //! The RPCs are enumerated from the descriptor set, so a new RPC without a row (or without a request in
 //! [`request`]) fails this test. After a deliberate change of rules, regenerate the table with
-//! `CADRE_BLESS_MATRIX=1 cargo nextest run -p cadre-e2e authz_matrix` and review its diff like code.
+//! `CADRE_BLESS_MATRIX=1 cargo nextest run -p cadre-e2e --test authz_matrix` and review its diff like code.
 //!
 //! Cells read `inside/outside`, as the status the caller got: `ok`, `nf` (NOT_FOUND: out of scope answers
 //! like absent), `pd` (PERMISSION_DENIED), `ua` (UNAUTHENTICATED), `fp` (FAILED_PRECONDITION), `ia`
 //! (INVALID_ARGUMENT), and so on (see [`short`]).
+//!
+//! Every cell must come out the same on every run, whatever ran before it. So a request either leaves its
+//! object as it found it (a read, a write of the same value, a step the rules refuse after the access
+//! check: a closed cycle, a leave not yet started), or, where a caller's call succeeds and changes the
+//! object, that caller gets an object of its own ([`Fixture::object`]) and the others share one that no
+//! call of theirs changes.
 
 mod common;
 
-use std::{collections::BTreeMap, fmt::Write as _, time::Duration};
+use std::{collections::BTreeMap, fmt::Write as _, sync::atomic::Ordering, time::Duration};
 
 use cadre_proto::{
     directory::{self as pb, directory_service_client::DirectoryServiceClient},
     events::{WatchRequest, event_feed_service_client::EventFeedServiceClient},
 };
+use chrono::{Datelike, Duration as Days, NaiveDate};
 use common::{Running, with_token};
 use prost::Message as _;
 use serde_json::{Value, json};
@@ -40,36 +48,54 @@ const ROLES: &[(&str, &str)] = &[
 ];
 
 /// Services whose every method belongs in the matrix; the event feed is served by each of `SOURCES`.
-const SERVICES: &[&str] = &["cadre.directory.v1.DirectoryService", "cadre.identity.v1.IdentityService"];
+const SERVICES: &[&str] = &[
+    "cadre.directory.v1.DirectoryService",
+    "cadre.identity.v1.IdentityService",
+    "cadre.leave.v1.LeaveService",
+    "cadre.rank.v1.RankService",
+    "cadre.assessment.v1.AssessmentService",
+];
 const FEED: &str = "cadre.events.v1.EventFeedService";
-const SOURCES: &[&str] = &["directory", "identity"];
+const SOURCES: &[&str] = &["directory", "identity", "leave", "rank", "assessment"];
 
 const TABLE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/authz-matrix.txt");
 
-#[derive(Clone, Copy, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Debug)]
 enum Side {
     Inside,
     Outside,
 }
 
+const SIDES: [Side; 2] = [Side::Inside, Side::Outside];
+
+const DIRECTORY: &str = "cadre.directory.v1.DirectoryService";
+const LEAVE: &str = "cadre.leave.v1.LeaveService";
+const RANK: &str = "cadre.rank.v1.RankService";
+const ASSESSMENT: &str = "cadre.assessment.v1.AssessmentService";
+
 /// The demo district's objects the requests name: inside is in T01, where the scoped accounts work;
 /// outside is in U01.
 struct Fixture {
+    today: NaiveDate,
     unit_in: String,
     unit_out: String,
     village_in: String,
     cadre_in: Value,
     cadre_out: Value,
     accounts: BTreeMap<String, String>,
+    /// Objects by what they are for and side, shared by every caller but those in `own`.
+    shared: BTreeMap<(&'static str, Side), Value>,
+    /// Objects of the callers whose call succeeds and changes its object, by purpose, side and caller.
+    own: BTreeMap<(&'static str, Side, String), Value>,
 }
 
 impl Fixture {
     async fn load(suite: &Running) -> Self {
         let org = suite.token("orgofficer");
         let sec = suite.token("secadmin");
-        let roots = suite.ok(&org, "cadre.directory.v1.DirectoryService/ListOrgUnits", "{}").await;
+        let roots = suite.ok(&org, &format!("{DIRECTORY}/ListOrgUnits"), "{}").await;
         let below_root = json!({"ancestorId": roots["orgUnits"][0]["id"], "pageSize": 1000}).to_string();
-        let all = suite.ok(&org, "cadre.directory.v1.DirectoryService/ListOrgUnits", &below_root).await;
+        let all = suite.ok(&org, &format!("{DIRECTORY}/ListOrgUnits"), &below_root).await;
         let units = all["orgUnits"].as_array().unwrap();
         let unit = |code: &str| {
             units.iter().find(|u| u["code"] == code).cloned().unwrap_or_else(|| panic!("no unit {code}"))
@@ -80,8 +106,7 @@ impl Fixture {
             .find(|u| u["parentId"] == unit_in["id"])
             .map(|u| u["id"].as_str().unwrap().to_owned())
             .expect("a village under T01");
-        let listed =
-            suite.ok(&sec, "cadre.directory.v1.DirectoryService/ListAccounts", r#"{"pageSize":100}"#).await;
+        let listed = suite.ok(&sec, &format!("{DIRECTORY}/ListAccounts"), r#"{"pageSize":100}"#).await;
         let accounts: BTreeMap<String, (String, String)> = listed["accounts"]
             .as_array()
             .unwrap()
@@ -96,17 +121,30 @@ impl Fixture {
             let org = org.clone();
             async move {
                 let body = json!({ "id": id }).to_string();
-                suite.ok(&org, "cadre.directory.v1.DirectoryService/GetCadre", &body).await["cadre"].clone()
+                suite.ok(&org, &format!("{DIRECTORY}/GetCadre"), &body).await["cadre"].clone()
             }
         };
-        Self {
+        let people: BTreeMap<String, String> = accounts
+            .iter()
+            .filter(|(_, (_, cadre))| !cadre.is_empty())
+            .map(|(name, (_, cadre))| (cadre.clone(), name.clone()))
+            .collect();
+        let mut fixture = Self {
+            today: suite.today(),
             unit_in: unit_in["id"].as_str().unwrap().to_owned(),
             unit_out: unit_out["id"].as_str().unwrap().to_owned(),
             village_in,
             cadre_in: cadre("cadre.t01").await,
             cadre_out: cadre("cadre.u01").await,
             accounts: accounts.into_iter().map(|(name, (id, _))| (name, id)).collect(),
-        }
+            shared: BTreeMap::new(),
+            own: BTreeMap::new(),
+        };
+        // Assessment first: its cycles enrol the people the directory has now, before the cadres below.
+        fixture.load_assessment(suite, &people).await;
+        fixture.load_leave(suite, &people).await;
+        fixture.load_rank(suite).await;
+        fixture
     }
 
     fn unit(&self, side: Side) -> &str {
@@ -122,6 +160,412 @@ impl Fixture {
         let name = if side == Side::Inside { caller } else { "cadre.u01" };
         &self.accounts[name]
     }
+
+    /// The object `purpose` on `side` that `caller` acts on: their own, or the shared one.
+    fn object(&self, purpose: &'static str, side: Side, caller: &str) -> &Value {
+        self.own
+            .get(&(purpose, side, caller.to_owned()))
+            .or_else(|| self.shared.get(&(purpose, side)))
+            .unwrap_or_else(|| panic!("no {purpose} {side:?} in the fixture"))
+    }
+
+    fn id(&self, purpose: &'static str, side: Side, caller: &str) -> &str {
+        self.object(purpose, side, caller)["id"].as_str().unwrap()
+    }
+
+    fn keep(&mut self, purpose: &'static str, side: Side, owner: Option<&str>, object: Value) {
+        match owner {
+            None => self.shared.insert((purpose, side), object),
+            Some(caller) => self.own.insert((purpose, side, caller.to_owned()), object),
+        };
+    }
+
+    /// Leave: for each side's cadre, one-working-day personal leave in every state the requests need, on
+    /// days of their own (two working days apart, so that an extension to the next working day fits), and
+    /// a travel filing; for a cadre made for them, long sick leave at the 区委 step and awaiting filing.
+    /// `people` names the account of each cadre that has one: who decides a step assigned to them.
+    async fn load_leave(&mut self, suite: &Running, people: &BTreeMap<String, String>) {
+        let org = suite.token("orgofficer");
+        let today = self.today;
+        let add = |from: NaiveDate, working_days: u32| {
+            let org = org.clone();
+            async move {
+                let body = json!({"date": ymd(from), "workingDays": working_days}).to_string();
+                day_of(&suite.ok(&org, &format!("{LEAVE}/AddWorkingDays"), &body).await["date"])
+            }
+        };
+        let mut slots = Vec::new();
+        for k in 0..10 {
+            slots.push(add(today, 3 + 2 * k).await);
+        }
+        let drafts_day = add(today, 40).await;
+        let started_end = add(today - Days::days(1), 1).await;
+        for side in SIDES {
+            let applicant = self.cadre(side)["id"].as_str().unwrap().to_owned();
+            let mut slots = slots.iter().copied();
+            // The leave service learns the district from the directory's feed.
+            let draft = eventually("the cadre in the leave service", || {
+                let body = leave_body(&applicant, false, drafts_day, drafts_day);
+                let org = org.clone();
+                async move {
+                    let (status, value) =
+                        suite.json(&org, &format!("{LEAVE}/CreateLeaveRequest"), &body).await;
+                    (status == 200).then(|| value["leaveRequest"].clone())
+                }
+            })
+            .await;
+            self.keep("leave_submit", side, None, draft.clone());
+            self.keep("leave_withdraw", side, None, draft);
+            self.keep("create_day", side, None, ymd(drafts_day));
+            let successful: &[&str] =
+                if side == Side::Inside { &["cadre.t01", "hr.t01", "orgofficer"] } else { &["orgofficer"] };
+            for caller in successful {
+                let draft = leave_draft(suite, &applicant, false, drafts_day, drafts_day).await;
+                self.keep("leave_withdraw", side, Some(caller), draft);
+                let day = slots.next().unwrap();
+                let draft = leave_draft(suite, &applicant, false, day, day).await;
+                self.keep("leave_submit", side, Some(caller), draft);
+                let day = slots.next().unwrap();
+                let approved = leave_approved(suite, people, &applicant, day, day).await;
+                self.keep("leave_extend", side, Some(caller), with_extension(&add, approved).await);
+            }
+            let day = slots.next().unwrap();
+            let pending = leave_pending(suite, &applicant, false, day, day).await;
+            for purpose in ["leave_pending", "leave_approve", "leave_reject", "leave_file"] {
+                self.keep(purpose, side, None, pending.clone());
+            }
+            if side == Side::Inside {
+                for purpose in ["leave_approve", "leave_reject"] {
+                    let day = slots.next().unwrap();
+                    let pending = leave_pending(suite, &applicant, false, day, day).await;
+                    self.keep(purpose, side, Some("leader.t01"), pending);
+                }
+            }
+            let day = slots.next().unwrap();
+            let approved = leave_approved(suite, people, &applicant, day, day).await;
+            let approved = with_extension(&add, approved).await;
+            self.keep("leave_approved", side, None, approved.clone());
+            self.keep("leave_extend", side, None, approved);
+            let started = leave_approved(suite, people, &applicant, today, started_end).await;
+            self.keep("leave_started", side, None, started);
+            let filing = json!({"requestId": rid(), "filing": travel(&applicant, today + Days::days(40))});
+            let filed =
+                suite.ok(&org, &format!("{LEAVE}/CreateTravelFiling"), &filing.to_string()).await["filing"]
+                    .clone();
+            self.keep("filing", side, None, filed);
+
+            // Sixty-one days of sick leave of a cadre made for them (so that whichever year holds the larger
+            // part passes 30): the 区委 decides after the unit, and the org department files.
+            let n = NEXT.fetch_add(1, Ordering::Relaxed);
+            let body = json!({"requestId": rid(), "cadre": new_cadre(self.unit(side), n)}).to_string();
+            let created = suite.ok(&org, &format!("{DIRECTORY}/CreateCadre"), &body).await;
+            let sick = created["cadre"]["id"].as_str().unwrap().to_owned();
+            let first = today + Days::days(60);
+            let pending = eventually("the new cadre in the leave service", || {
+                let (org, body) = (org.clone(), leave_body(&sick, true, first, first + Days::days(60)));
+                async move {
+                    let (status, value) =
+                        suite.json(&org, &format!("{LEAVE}/CreateLeaveRequest"), &body).await;
+                    (status == 200).then(|| value["leaveRequest"].clone())
+                }
+            })
+            .await;
+            let body = json!({"requestId": rid(), "id": pending["id"]}).to_string();
+            let pending =
+                suite.ok(&org, &format!("{LEAVE}/SubmitLeaveRequest"), &body).await["leaveRequest"].clone();
+            let approved = leave_decided(suite, people, pending, false).await;
+            self.keep("leave_file", side, Some("orgofficer"), approved);
+            for (k, purpose) in [(1, "leave_approve"), (2, "leave_reject")] {
+                let start = first + Days::days(70 * k);
+                let pending = leave_pending(suite, &sick, true, start, start + Days::days(60)).await;
+                let at_committee = leave_decided(suite, people, pending, true).await;
+                self.keep(purpose, side, Some("committee"), at_committee);
+            }
+        }
+    }
+
+    /// Rank: demotion cases (awaiting approval) of cadres made for them, one shared and one for each
+    /// decision the org department takes, and the quota pool of each unit.
+    async fn load_rank(&mut self, suite: &Running) {
+        let org = suite.token("orgofficer");
+        let known = |cadre: String| {
+            let org = org.clone();
+            eventually("the cadre's grade in the rank service", move || {
+                let (org, body) = (org.clone(), json!({"cadreId": cadre}).to_string());
+                async move {
+                    let (status, value) = suite.json(&org, &format!("{RANK}/GetRankHistory"), &body).await;
+                    (status == 200 && value["holdings"].as_array().is_some_and(|h| !h.is_empty()))
+                        .then_some(())
+                }
+            })
+        };
+        for side in SIDES {
+            known(self.cadre(side)["id"].as_str().unwrap().to_owned()).await;
+            for (purpose, owner) in [
+                ("case", None),
+                ("case_approve", Some("orgofficer")),
+                ("case_reject", Some("orgofficer")),
+                ("case_withdraw", Some("orgofficer")),
+            ] {
+                let n = NEXT.fetch_add(1, Ordering::Relaxed);
+                let mut cadre = new_cadre(self.unit(side), n);
+                cadre["rank"] =
+                    json!({"grade": "RANK_GRADE_STAFF_1", "startDate": {"year": 2015, "month": 1, "day": 1}});
+                let body = json!({"requestId": rid(), "cadre": cadre}).to_string();
+                let created = suite.ok(&org, &format!("{DIRECTORY}/CreateCadre"), &body).await;
+                let cadre_id = created["cadre"]["id"].as_str().unwrap().to_owned();
+                known(cadre_id.clone()).await;
+                let body =
+                    json!({"requestId": rid(), "cadreId": cadre_id, "grounds": "年度考核不称职（矩阵测试）"});
+                let opened = suite.ok(&org, &format!("{RANK}/OpenDemotionCase"), &body.to_string()).await;
+                let case = opened["rankCase"].clone();
+                if owner.is_none() {
+                    // The shared case: what the callers that are not the org department decide on.
+                    for shared in ["case_approve", "case_reject", "case_withdraw"] {
+                        self.keep(shared, side, None, case.clone());
+                    }
+                }
+                self.keep(purpose, side, owner, case);
+            }
+            let body = json!({"orgUnitId": self.unit(side)}).to_string();
+            let pools = suite.ok(&org, &format!("{RANK}/ListQuotaPools"), &body).await;
+            let unit = self.unit(side).to_owned();
+            let pool = pools["pools"]
+                .as_array()
+                .and_then(|pools| {
+                    pools.iter().find(|p| {
+                        p["orgUnitIds"].as_array().is_some_and(|ids| ids.iter().any(|id| *id == unit))
+                    })
+                })
+                .cloned()
+                .expect("the unit's quota pool");
+            self.keep("pool", side, None, pool);
+        }
+    }
+
+    /// Assessment: the closed cycle of the demo's seeded history two years back; the cycle of last year,
+    /// opened here, with people in it for the self-summaries (each caller that writes one its own person)
+    /// and for the proposals (with their summary in); a special assessment with a follow-up task for each
+    /// caller that completes one.
+    async fn load_assessment(&mut self, suite: &Running, people: &BTreeMap<String, String>) {
+        let org = suite.token("orgofficer");
+        let (closed_year, open_year) = (self.today.year() - 2, self.today.year() - 1);
+        eventually("the demo assessment history", || {
+            let org = org.clone();
+            async move {
+                let body = json!({"year": closed_year}).to_string();
+                let cycles = suite.ok(&org, &format!("{ASSESSMENT}/ListAnnualCycles"), &body).await;
+                cycles["cycles"].as_array().is_some_and(|c| !c.is_empty()).then_some(())
+            }
+        })
+        .await;
+        let assessments_of = |cycle: Value| {
+            let org = org.clone();
+            async move {
+                let body = json!({"cycleId": cycle["id"], "pageSize": 500}).to_string();
+                let listed = suite.ok(&org, &format!("{ASSESSMENT}/ListAnnualAssessments"), &body).await;
+                listed["assessments"].as_array().cloned().unwrap_or_default()
+            }
+        };
+        for side in SIDES {
+            let (unit, cadre) = (self.unit(side).to_owned(), self.cadre(side)["id"].clone());
+            let body = json!({"year": closed_year, "orgUnitId": unit}).to_string();
+            let cycles = suite.ok(&org, &format!("{ASSESSMENT}/ListAnnualCycles"), &body).await;
+            let closed = cycles["cycles"]
+                .as_array()
+                .and_then(|c| {
+                    c.iter().find(|c| {
+                        c["orgUnitId"] == unit.as_str() && c["category"] == "POOL_CATEGORY_CIVIL_SERVANT"
+                    })
+                })
+                .cloned()
+                .expect("a seeded cycle of the unit's civil servants");
+            let assessments = assessments_of(closed.clone()).await;
+            let own = assessments
+                .iter()
+                .find(|a| a["cadreId"] == cadre)
+                .cloned()
+                .expect("the cadre's seeded assessment");
+            self.keep("closed_cycle", side, None, closed);
+            self.keep("closed_assessment", side, None, own);
+
+            let body = json!({"requestId": rid(), "orgUnitId": unit,
+                "category": "POOL_CATEGORY_CIVIL_SERVANT", "year": open_year});
+            let opened = suite.ok(&org, &format!("{ASSESSMENT}/OpenAnnualCycle"), &body.to_string()).await;
+            let mut assessments = assessments_of(opened["cycle"].clone()).await;
+            assessments.sort_by(|a, b| {
+                (a["cadreName"].as_str(), a["id"].as_str()).cmp(&(b["cadreName"].as_str(), b["id"].as_str()))
+            });
+            let own =
+                assessments.iter().find(|a| a["cadreId"] == cadre).cloned().expect("the cadre's assessment");
+            let mut others = assessments.into_iter().filter(|a| {
+                a["state"] == "ASSESSMENT_STATE_ENROLLED"
+                    && a["takesPart"] == true
+                    && a["forcedOutcome"].is_null()
+                    && !people.contains_key(a["cadreId"].as_str().unwrap_or_default())
+            });
+            self.keep("assessment", side, None, own.clone());
+            self.keep("summary", side, None, own.clone());
+            let writers: &[&str] = if side == Side::Inside { &["hr.t01", "orgofficer"] } else { &[] };
+            for writer in writers {
+                self.keep(
+                    "summary",
+                    side,
+                    Some(writer),
+                    others.next().expect("someone to write a summary for"),
+                );
+            }
+            let owner = if side == Side::Inside { "cadre.t01" } else { "orgofficer" };
+            self.keep("summary", side, Some(owner), own);
+            let proposed = others.next().expect("someone to propose a grade for");
+            let body = json!({"requestId": rid(), "assessmentId": proposed["id"], "summary": "全年完成各项工作任务。"});
+            suite.ok(&org, &format!("{ASSESSMENT}/SubmitSelfSummary"), &body.to_string()).await;
+            self.keep("proposal", side, None, proposed);
+
+            let completers: &[&str] =
+                if side == Side::Inside { &["leader.t01", "hr.t01", "orgofficer"] } else { &["orgofficer"] };
+            let tasks: Vec<Value> = completers
+                .iter()
+                .map(
+                    |c| json!({"title": format!("整改（{c}）"), "dueDate": ymd(self.today + Days::days(30))}),
+                )
+                .collect();
+            let body = json!({"requestId": rid(), "kind": "SPECIAL_KIND_TEAM_OPERATION",
+                "year": self.today.year(),
+                "orgUnitId": unit, "grade": "ROUTINE_GRADE_FAIRLY_GOOD", "findings": ["班子运行总体良好（矩阵测试）"],
+                "tasks": tasks, "assessedOn": ymd(self.today)});
+            let special =
+                suite.ok(&org, &format!("{ASSESSMENT}/RecordSpecialAssessment"), &body.to_string()).await;
+            let special = &special["specialAssessment"];
+            let tasks = special["tasks"].as_array().unwrap();
+            self.keep("task", side, None, json!({"id": special["id"], "task": tasks[0]["id"]}));
+            for (completer, task) in completers.iter().zip(tasks) {
+                self.keep("task", side, Some(completer), json!({"id": special["id"], "task": task["id"]}));
+            }
+        }
+    }
+}
+
+/// Retries `probe` until it answers, for at most two minutes.
+async fn eventually<T, F, Fut>(what: &str, mut probe: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    for _ in 0..1200 {
+        if let Some(value) = probe().await {
+            return value;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("gave up waiting for {what}");
+}
+
+fn ymd(d: NaiveDate) -> Value {
+    json!({"year": d.year(), "month": d.month(), "day": d.day()})
+}
+
+fn day_of(date: &Value) -> NaiveDate {
+    let part = |name: &str| date[name].as_u64().unwrap_or_else(|| panic!("no {name} in {date}"));
+    NaiveDate::from_ymd_opt(i32::try_from(part("year")).unwrap(), part("month") as u32, part("day") as u32)
+        .unwrap()
+}
+
+/// A leave of `applicant` from `start` to `end`, filed by the org department: personal leave, or sick
+/// leave (with its certificate) when `sick`.
+fn leave_body(applicant: &str, sick: bool, start: NaiveDate, end: NaiveDate) -> String {
+    let mut body = json!({"requestId": rid(), "applicantCadreId": applicant, "leaveType": "personal",
+        "startDate": ymd(start), "endDate": ymd(end), "reason": "家中有事（矩阵测试）", "destination": "本市",
+        "contactPhone": "13800000000"});
+    if sick {
+        body["leaveType"] = json!("sick");
+        body["documents"] = json!(["medical_certificate"]);
+    }
+    body.to_string()
+}
+
+async fn leave_draft(
+    suite: &Running,
+    applicant: &str,
+    sick: bool,
+    start: NaiveDate,
+    end: NaiveDate,
+) -> Value {
+    let org = suite.token("orgofficer");
+    let body = leave_body(applicant, sick, start, end);
+    suite.ok(&org, &format!("{LEAVE}/CreateLeaveRequest"), &body).await["leaveRequest"].clone()
+}
+
+async fn leave_pending(
+    suite: &Running,
+    applicant: &str,
+    sick: bool,
+    start: NaiveDate,
+    end: NaiveDate,
+) -> Value {
+    let org = suite.token("orgofficer");
+    let draft = leave_draft(suite, applicant, sick, start, end).await;
+    let body = json!({"requestId": rid(), "id": draft["id"]}).to_string();
+    suite.ok(&org, &format!("{LEAVE}/SubmitLeaveRequest"), &body).await["leaveRequest"].clone()
+}
+
+/// The current approval step of a pending request.
+fn current_step(request: &Value) -> Option<(usize, &Value)> {
+    request["steps"].as_array()?.iter().enumerate().find(|(_, s)| s["state"] == "STEP_STATE_CURRENT")
+}
+
+/// Approves a pending request step by step, each step by whoever holds it (its assignee's account, or the
+/// pool's), until it is approved, or, with `to_committee`, until the 区委 step is the current one.
+async fn leave_decided(
+    suite: &Running,
+    people: &BTreeMap<String, String>,
+    mut request: Value,
+    to_committee: bool,
+) -> Value {
+    while request["state"] == "LEAVE_REQUEST_STATE_PENDING" {
+        let (index, step) = current_step(&request).expect("a current step");
+        let who = match step["assigneeCadreId"].as_str() {
+            Some(cadre) => people.get(cadre).unwrap_or_else(|| panic!("no account decides {step}")).as_str(),
+            None if step["kind"] == "STEP_KIND_DISTRICT_COMMITTEE" && to_committee => return request,
+            None if step["kind"] == "STEP_KIND_DISTRICT_COMMITTEE" => "committee",
+            None => "orgofficer",
+        };
+        let body = json!({"requestId": rid(), "id": request["id"], "stepIndex": index}).to_string();
+        request =
+            suite.ok(&suite.token(who), &format!("{LEAVE}/ApproveLeaveRequest"), &body).await["leaveRequest"]
+                .clone();
+    }
+    assert!(!to_committee, "no 区委 step in {request}");
+    assert_eq!(request["state"], "LEAVE_REQUEST_STATE_APPROVED", "{request}");
+    request
+}
+
+async fn leave_approved(
+    suite: &Running,
+    people: &BTreeMap<String, String>,
+    applicant: &str,
+    start: NaiveDate,
+    end: NaiveDate,
+) -> Value {
+    let pending = leave_pending(suite, applicant, false, start, end).await;
+    leave_decided(suite, people, pending, false).await
+}
+
+/// The request with `extendTo`: the next working day after its end.
+async fn with_extension<F, Fut>(add: &F, mut request: Value) -> Value
+where
+    F: Fn(NaiveDate, u32) -> Fut,
+    Fut: std::future::Future<Output = NaiveDate>,
+{
+    request["extendTo"] = ymd(add(day_of(&request["endDate"]), 1).await);
+    request
+}
+
+/// A day's 外出报备 of `cadre` from `depart`.
+fn travel(cadre: &str, depart: NaiveDate) -> Value {
+    json!({"cadreId": cadre, "destination": "成都", "reason": "参加培训（矩阵测试）", "departDate": ymd(depart),
+        "departPart": "DAY_PART_MORNING", "returnDate": ymd(depart), "returnPart": "DAY_PART_EVENING",
+        "contactPhone": "13800000000"})
 }
 
 fn rid() -> String {
@@ -164,8 +608,7 @@ enum Call {
 
 /// The request for `method` about the `side` object, made by `caller` (a username); `n` makes it unique.
 fn request(method: &str, side: Side, f: &Fixture, caller: &str, n: u32) -> Option<Call> {
-    let unit = f.unit(side);
-    let cadre = f.cadre(side);
+    let (today, unit, cadre) = (f.today, f.unit(side), f.cadre(side));
     let body = match method {
         "cadre.directory.v1.DirectoryService/ListUnitKinds" => json!({}),
         "cadre.directory.v1.DirectoryService/CreateOrgUnit" => json!({"requestId": rid(), "orgUnit": {
@@ -231,6 +674,254 @@ fn request(method: &str, side: Side, f: &Fixture, caller: &str, n: u32) -> Optio
         }
         "cadre.events.v1.EventFeedService/Watch@directory" => return Some(Call::Watch("directory")),
         "cadre.events.v1.EventFeedService/Watch@identity" => return Some(Call::Watch("identity")),
+        // Leave. Requests are 1-working-day personal leave of the side's cadre (see `Fixture::load_leave`).
+        "cadre.leave.v1.LeaveService/GetWorkCalendar" => json!({"year": today.year()}),
+        "cadre.leave.v1.LeaveService/SetWorkCalendar" => json!({"requestId": rid(), "year": 2099,
+            "sourceRef": "矩阵测试", "days": [{"date": {"year": 2099, "month": 1, "day": 1},
+            "kind": "DAY_KIND_HOLIDAY", "name": "元旦"}]}),
+        "cadre.leave.v1.LeaveService/CountWorkingDays" => {
+            json!({"startDate": ymd(today), "endDate": ymd(today + Days::days(30))})
+        }
+        "cadre.leave.v1.LeaveService/AddWorkingDays" => json!({"date": ymd(today), "workingDays": 5}),
+        "cadre.leave.v1.LeaveService/ListLeaveTypes" => json!({}),
+        "cadre.leave.v1.LeaveService/UpdateLeaveType" => json!({"requestId": rid(), "leaveType": {
+            "code": format!("matrix_{n}"), "name": "矩阵假", "countingUnit": "COUNTING_UNIT_WORKING_DAYS",
+            "sourceRef": "矩阵测试",
+            "effectiveFrom": {"year": 2099, "month": 1, "day": 1}}}),
+        // The defaults: the settings every unit of the demo district has.
+        "cadre.leave.v1.LeaveService/GetUnitLeaveSettings" => json!({"orgUnitId": unit}),
+        "cadre.leave.v1.LeaveService/SetUnitLeaveSettings" => {
+            json!({"requestId": rid(), "settings": {"orgUnitId": unit}})
+        }
+        // No section head or supervising leader: as the demo district has it.
+        "cadre.leave.v1.LeaveService/SetReportingLine" => {
+            json!({"requestId": rid(), "line": {"cadreId": cadre["id"]}})
+        }
+        "cadre.leave.v1.LeaveService/CreateBlackoutPeriod" => json!({"requestId": rid(), "period": {
+            "name": format!("矩阵{n}"), "startDate": {"year": 2099, "month": 7, "day": 1},
+            "endDate": {"year": 2099, "month": 7, "day": 31}, "orgUnitId": unit}}),
+        "cadre.leave.v1.LeaveService/ListBlackoutPeriods" => json!({}),
+        "cadre.leave.v1.LeaveService/GetLeaveBalances" | "cadre.leave.v1.LeaveService/ListLedgerEntries" => {
+            json!({"cadreId": cadre["id"]})
+        }
+        "cadre.leave.v1.LeaveService/AdjustLeaveBalance" => {
+            json!({"requestId": rid(), "cadreId": cadre["id"],
+            "leaveType": "annual", "days": 0.5, "reason": "矩阵测试"})
+        }
+        // Refused by the rules (探亲假 is for those living apart) after the access check.
+        "cadre.leave.v1.LeaveService/GrantFamilyVisitLeave" => {
+            json!({"requestId": rid(), "cadreId": cadre["id"],
+            "kind": "SPOUSE", "livingApart": false})
+        }
+        // Clears a status nobody has.
+        "cadre.leave.v1.LeaveService/SetProtectedStatus" => {
+            json!({"requestId": rid(), "cadreId": cadre["id"], "status": ""})
+        }
+        // A draft for the side's cadre: a cadre files for themself, the records keepers for others.
+        "cadre.leave.v1.LeaveService/CreateLeaveRequest" => {
+            let day = &f.object("create_day", side, caller);
+            json!({"requestId": rid(), "applicantCadreId": cadre["id"], "leaveType": "personal",
+                "startDate": day, "endDate": day, "reason": "矩阵测试"})
+        }
+        "cadre.leave.v1.LeaveService/SubmitLeaveRequest" => {
+            json!({"requestId": rid(), "id": f.id("leave_submit", side, caller)})
+        }
+        "cadre.leave.v1.LeaveService/WithdrawLeaveRequest" => {
+            json!({"requestId": rid(), "id": f.id("leave_withdraw", side, caller)})
+        }
+        // Under way: the applicant and the records keepers are refused by the rules, not the access check.
+        "cadre.leave.v1.LeaveService/CancelLeaveRequest" => {
+            json!({"requestId": rid(), "id": f.id("leave_started", side, caller), "reason": "矩阵测试"})
+        }
+        "cadre.leave.v1.LeaveService/ApproveLeaveRequest"
+        | "cadre.leave.v1.LeaveService/RejectLeaveRequest" => {
+            let approve = method.ends_with("ApproveLeaveRequest");
+            let request = f.object(if approve { "leave_approve" } else { "leave_reject" }, side, caller);
+            let step = current_step(request).map(|(index, _)| index);
+            let mut body = json!({"requestId": rid(), "id": request["id"], "stepIndex": step});
+            body[if approve { "comment" } else { "reason" }] = json!("矩阵测试");
+            body
+        }
+        // The org department files a long leave; the shared request is pending, its filing not yet open.
+        "cadre.leave.v1.LeaveService/FileLeaveRequest" => {
+            let request = f.object("leave_file", side, caller);
+            let step = request["steps"].as_array().unwrap().iter().position(|s| {
+                s["kind"] == "STEP_KIND_ORG_DEPARTMENT_FILING" && s["state"] == "STEP_STATE_CURRENT"
+            });
+            json!({"requestId": rid(), "id": request["id"], "stepIndex": step.unwrap_or(0), "comment": "已备案"})
+        }
+        // Not started yet: refused by the rules once the caller may act on it.
+        "cadre.leave.v1.LeaveService/RecordLeaveReturn" => {
+            json!({"requestId": rid(), "id": f.id("leave_approved", side, caller)})
+        }
+        "cadre.leave.v1.LeaveService/ExtendLeaveRequest" => {
+            let request = f.object("leave_extend", side, caller);
+            json!({"requestId": rid(), "id": request["id"], "endDate": request["extendTo"], "reason": "矩阵测试"})
+        }
+        "cadre.leave.v1.LeaveService/GetLeaveRequest" | "cadre.leave.v1.LeaveService/GetLeaveForm" => {
+            json!({"id": f.id("leave_pending", side, caller)})
+        }
+        "cadre.leave.v1.LeaveService/ListLeaveRequests" => json!({"orgUnitId": unit}),
+        "cadre.leave.v1.LeaveService/ListMyApprovals" => json!({}),
+        // A day of its own for each call, as trips of one cadre may not overlap.
+        "cadre.leave.v1.LeaveService/CreateTravelFiling" => json!({"requestId": rid(),
+            "filing": travel(cadre["id"].as_str().unwrap(), today + Days::days(60 + i64::from(n % 300)))}),
+        // At a version the filing never had: refused after the scope and the ownership checks.
+        "cadre.leave.v1.LeaveService/UpdateTravelFiling" => {
+            let filing = f.object("filing", side, caller);
+            let mut changed = filing.clone();
+            changed["destination"] = json!("重庆");
+            json!({"requestId": rid(), "filing": changed, "reason": "行程变更（矩阵测试）", "expectedVersion": 1000})
+        }
+        "cadre.leave.v1.LeaveService/ListTravelFilings" => json!({"cadreId": cadre["id"],
+            "range": {"start": ymd(today), "end": ymd(today + Days::days(400))}}),
+        "cadre.leave.v1.LeaveService/ListAbsentCadres"
+        | "cadre.leave.v1.LeaveService/ListOverdueCases"
+        | "cadre.leave.v1.LeaveService/ListUnusedAnnualLeave"
+        | "cadre.leave.v1.LeaveService/ExportLeaveLedger" => json!({"orgUnitId": unit}),
+
+        // Rank. Cases are demotions awaiting approval (see `Fixture::load_rank`): the promotion steps are
+        // refused by the rules after the access check.
+        "cadre.rank.v1.RankService/GetLadder" => json!({}),
+        "cadre.rank.v1.RankService/GetRankHistory" | "cadre.rank.v1.RankService/CheckEligibility" => {
+            json!({"cadreId": cadre["id"]})
+        }
+        "cadre.rank.v1.RankService/RecordRankHolding" => json!({"requestId": rid(), "cadreId": cadre["id"],
+            "grade": "RANK_GRADE_STAFF_2", "startDate": {"year": 2001, "month": 1, "day": 1},
+            "endDate": {"year": 2001, "month": 12, "day": 31}, "note": "矩阵测试"}),
+        "cadre.rank.v1.RankService/ListEligibleCadres" | "cadre.rank.v1.RankService/ListQuotaPools" => {
+            json!({"orgUnitId": unit})
+        }
+        "cadre.rank.v1.RankService/GetQuotaPool" => json!({"poolId": f.id("pool", side, caller)}),
+        "cadre.rank.v1.RankService/SetQuotaPool" => {
+            let pool = f.object("pool", side, caller);
+            let mut body = json!({"requestId": rid(), "name": pool["name"], "kind": "POOL_KIND_UNIT",
+                "orgUnitIds": [unit], "headcountOverride": 200});
+            if pool["version"].as_i64().is_some_and(|v| v > 0) {
+                body["poolId"] = pool["id"].clone();
+                body["expectedVersion"] = pool["version"].clone();
+            }
+            body
+        }
+        // The lowest grade, which the cadre holds or is above: refused by the rules.
+        "cadre.rank.v1.RankService/OpenPromotionCase" => json!({"requestId": rid(), "cadreId": cadre["id"],
+            "targetGrade": "RANK_GRADE_STAFF_2", "plan": "矩阵测试"}),
+        "cadre.rank.v1.RankService/OpenDemotionCase" => json!({"requestId": rid(), "cadreId": cadre["id"],
+            "grounds": "年度考核不称职（矩阵测试）"}),
+        "cadre.rank.v1.RankService/RecordRecommendation" => json!({"requestId": rid(),
+            "caseId": f.id("case", side, caller), "recommendation": {
+                "method": "RECOMMENDATION_METHOD_EVALUATION", "ballots": 31, "inFavour": 29, "against": 1,
+                "abstentions": 1}}),
+        "cadre.rank.v1.RankService/RecordAttestation" => json!({"requestId": rid(),
+            "caseId": f.id("case", side, caller), "criterion": "CRITERION_INTEGRITY", "favourable": true,
+            "note": "矩阵测试"}),
+        "cadre.rank.v1.RankService/RecordDisciplineOpinion" => json!({"requestId": rid(),
+            "caseId": f.id("case", side, caller), "clear": true, "note": "矩阵测试"}),
+        "cadre.rank.v1.RankService/StartCasePublicity" => {
+            json!({"requestId": rid(), "caseId": f.id("case", side, caller)})
+        }
+        "cadre.rank.v1.RankService/RaiseCaseObjection" => {
+            json!({"requestId": rid(), "caseId": f.id("case", side, caller), "text": "矩阵测试"})
+        }
+        // No case has an objection outside a 公示: the one named does not exist.
+        "cadre.rank.v1.RankService/ResolveCaseObjection" => json!({"requestId": rid(),
+            "caseId": f.id("case", side, caller), "objectionId": rid(), "upheld": false,
+            "resolution": "矩阵测试"}),
+        // The org department decides these cases (主任科员 and below): the 区委 is the wrong body.
+        "cadre.rank.v1.RankService/ApproveCase" => {
+            json!({"requestId": rid(), "caseId": f.id("case_approve", side, caller),
+            "decisionRef": "区组〔矩阵〕1号", "effectiveDate": ymd(today)})
+        }
+        "cadre.rank.v1.RankService/RejectCase" => {
+            json!({"requestId": rid(), "caseId": f.id("case_reject", side, caller), "reason": "矩阵测试"})
+        }
+        "cadre.rank.v1.RankService/WithdrawCase" => {
+            json!({"requestId": rid(), "caseId": f.id("case_withdraw", side, caller), "reason": "矩阵测试"})
+        }
+        "cadre.rank.v1.RankService/GetCase" => json!({"caseId": f.id("case", side, caller)}),
+        "cadre.rank.v1.RankService/ListCases" => json!({"orgUnitId": unit}),
+        // A measure long over, replaced by every call (same source id).
+        "cadre.rank.v1.RankService/RecordConductMeasure"
+        | "cadre.assessment.v1.AssessmentService/RecordConductMeasure" => {
+            json!({"requestId": rid(), "measure": {"sourceId": format!("matrix-{side:?}"),
+                "cadreId": cadre["id"], "kind": "CONDUCT_MEASURE_KIND_ADMONISHMENT",
+                "effectiveDate": {"year": 2010, "month": 1, "day": 4},
+                "lastDay": {"year": 2010, "month": 12, "day": 31}, "basis": "矩阵测试"}})
+        }
+
+        // Assessment (see `Fixture::load_assessment`): steps of a closed cycle are refused by the rules.
+        "cadre.assessment.v1.AssessmentService/OpenAnnualCycle" => {
+            json!({"requestId": rid(), "orgUnitId": unit,
+            "category": "POOL_CATEGORY_CIVIL_SERVANT", "year": today.year()})
+        }
+        "cadre.assessment.v1.AssessmentService/GetAnnualCycle" => {
+            json!({"cycleId": f.id("closed_cycle", side, caller)})
+        }
+        "cadre.assessment.v1.AssessmentService/ListAnnualCycles" => json!({"orgUnitId": unit}),
+        "cadre.assessment.v1.AssessmentService/ListAnnualAssessments" => {
+            json!({"cycleId": f.id("closed_cycle", side, caller)})
+        }
+        "cadre.assessment.v1.AssessmentService/GetAnnualAssessment" => {
+            json!({"assessmentId": f.id("closed_assessment", side, caller)})
+        }
+        // The facts as they are.
+        "cadre.assessment.v1.AssessmentService/UpdateParticipation" => json!({"requestId": rid(),
+            "assessmentId": f.id("assessment", side, caller), "absenceDays": 0, "note": "核对无误（矩阵测试）"}),
+        "cadre.assessment.v1.AssessmentService/SubmitSelfSummary" => json!({"requestId": rid(),
+            "assessmentId": f.id("summary", side, caller), "summary": "全年完成各项工作任务。"}),
+        "cadre.assessment.v1.AssessmentService/ProposeGrade" => json!({"requestId": rid(),
+            "assessmentId": f.id("proposal", side, caller), "grade": "ANNUAL_OUTCOME_COMPETENT",
+            "comment": "政治坚定，工作扎实。"}),
+        "cadre.assessment.v1.AssessmentService/StartPublicity"
+        | "cadre.assessment.v1.AssessmentService/CloseAnnualCycle" => {
+            json!({"requestId": rid(), "cycleId": f.id("closed_cycle", side, caller)})
+        }
+        "cadre.assessment.v1.AssessmentService/DetermineGrades" => json!({"requestId": rid(),
+            "cycleId": f.id("closed_cycle", side, caller), "determinedBy": "考核委员会"}),
+        // The cycle is open, not in publicity.
+        "cadre.assessment.v1.AssessmentService/RaiseObjection" => json!({"requestId": rid(),
+            "assessmentId": f.id("assessment", side, caller), "text": "矩阵测试"}),
+        // No objection or review exists outside a publicity or a delivered result: the one named does not.
+        "cadre.assessment.v1.AssessmentService/ResolveObjection" => {
+            json!({"requestId": rid(), "objectionId": rid(), "upheld": false, "resolution": "矩阵测试"})
+        }
+        "cadre.assessment.v1.AssessmentService/DecideResultReview" => json!({"requestId": rid(),
+            "reviewId": rid(), "outcome": "ANNUAL_OUTCOME_COMPETENT", "decision": "矩阵测试"}),
+        // Signed long ago: the person signs, the records keepers note a refusal; both refused by the rules.
+        "cadre.assessment.v1.AssessmentService/AcknowledgeResult" => json!({"requestId": rid(),
+            "assessmentId": f.id("closed_assessment", side, caller),
+            "refused": matches!(caller, "hr.t01" | "orgofficer")}),
+        "cadre.assessment.v1.AssessmentService/RequestResultReview" => json!({"requestId": rid(),
+            "assessmentId": f.id("closed_assessment", side, caller), "kind": "REVIEW_KIND_RECONSIDERATION",
+            "grounds": "矩阵测试"}),
+        "cadre.assessment.v1.AssessmentService/CompleteDeferredAssessment" => json!({"requestId": rid(),
+            "assessmentId": f.id("assessment", side, caller), "grade": "ANNUAL_OUTCOME_COMPETENT",
+            "comment": "矩阵测试"}),
+        "cadre.assessment.v1.AssessmentService/ListAnnualResults" => json!({"pageSize": 5}),
+        // Recorded again by every call (one per person and quarter).
+        "cadre.assessment.v1.AssessmentService/RecordRoutineAssessment" => json!({"requestId": rid(),
+            "cadreId": cadre["id"], "year": today.year(), "quarter": 1, "grade": "ROUTINE_GRADE_AVERAGE",
+            "evidence": ["季度工作纪实（矩阵测试）"]}),
+        "cadre.assessment.v1.AssessmentService/ListRoutineAssessments" => {
+            json!({"cadreId": cadre["id"], "year": today.year()})
+        }
+        "cadre.assessment.v1.AssessmentService/RecordSpecialAssessment" => json!({"requestId": rid(),
+            "kind": "SPECIAL_KIND_POLITICAL_BUILDING", "year": today.year(), "orgUnitId": unit,
+            "grade": "ROUTINE_GRADE_FAIRLY_GOOD", "findings": ["矩阵测试"], "assessedOn": ymd(today)}),
+        "cadre.assessment.v1.AssessmentService/CompleteFollowUpTask" => {
+            let task = f.object("task", side, caller);
+            json!({"requestId": rid(), "specialAssessmentId": task["id"], "taskId": task["task"],
+                "outcome": "已整改（矩阵测试）"})
+        }
+        "cadre.assessment.v1.AssessmentService/ListSpecialAssessments" => json!({"orgUnitId": unit}),
+        "cadre.assessment.v1.AssessmentService/GetGradeDistribution"
+        | "cadre.assessment.v1.AssessmentService/ListMissingResults" => {
+            json!({"year": today.year() - 2, "orgUnitId": unit})
+        }
+        "cadre.assessment.v1.AssessmentService/GetAssessmentHistory" => json!({"cadreId": cadre["id"]}),
+        "cadre.events.v1.EventFeedService/Watch@leave" => return Some(Call::Watch("leave")),
+        "cadre.events.v1.EventFeedService/Watch@rank" => return Some(Call::Watch("rank")),
+        "cadre.events.v1.EventFeedService/Watch@assessment" => return Some(Call::Watch("assessment")),
         _ => return None,
     };
     Some(Call::Json(body.to_string()))
@@ -280,7 +971,7 @@ async fn call(suite: &Running, token: &str, method: &str, call: Call) -> Code {
             if status == 200 { Code::Ok } else { connect_code(value["code"].as_str().unwrap_or_default()) }
         }
         Call::Import(unit) => {
-            let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let n = NEXT.fetch_add(1, Ordering::Relaxed);
             let record = pb::HrCadreRecord {
                 external_id: format!("MATRIX{n}"),
                 name: format!("导入{n}"),
@@ -395,7 +1086,7 @@ async fn every_rpc_every_role_inside_and_outside_its_scope() {
             let token = suite.token(account);
             let mut outcome = Vec::new();
             for side in [Side::Inside, Side::Outside] {
-                let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                let n = NEXT.fetch_add(1, Ordering::Relaxed);
                 let call_of = request(method, side, &fixture, account, n)
                     .unwrap_or_else(|| panic!("no request for {method} in authz_matrix.rs"));
                 let wire = method.split('@').next().unwrap_or(method);

@@ -34,8 +34,9 @@ const OBJECT: &[Role] = &[Cadre, UnitLeader, UnitHrOfficer, TownOfficer, OrgOffi
 const ROUTINE: &[Role] = &[UnitLeader, UnitHrOfficer, OrgOfficer];
 /// Mark a follow-up task done: the unit that did it, or the org department.
 const FOLLOW_UP: &[Role] = &[UnitLeader, UnitHrOfficer, OrgOfficer];
-/// Record measures: the discipline inspector and the org department (and oversight, as the suite).
-const MEASURES: &[Role] = &[DisciplineInspector, OrgOfficer];
+/// Record measures: the discipline inspector, the org department and the discipline-inspection system (and
+/// oversight, as the suite), as in rank.
+const MEASURES: &[Role] = &[DisciplineInspector, OrgOfficer, DisciplineSystem];
 /// Follow the assessment feed and relist its results: rank, care and oversight as the suite, and the
 /// org department and the HR system.
 const WATCH: &[Role] = &[OrgOfficer, HrSystem];
@@ -65,7 +66,7 @@ pub const ACCESS: &[Rule] = &[
     rule!("DecideResultReview", Roles(ORG)),
     rule!("CompleteDeferredAssessment", Roles(ORG)),
     rule!("CloseAnnualCycle", Roles(ORG)),
-    rule!("ListAnnualResults", RolesOrSystem(ORG)),
+    rule!("ListAnnualResults", RolesOrSystem(WATCH)),
     rule!("RecordRoutineAssessment", Roles(ROUTINE)),
     rule!("ListRoutineAssessments", Roles(READ)),
     rule!("RecordSpecialAssessment", Roles(ORG)),

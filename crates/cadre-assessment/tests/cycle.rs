@@ -145,6 +145,20 @@ async fn a_cycle_runs_from_opening_to_the_published_result() {
             .await
             .unwrap_err();
         assert_error(&foreign, Code::NotFound, "ASSESSMENT_NOT_FOUND", None);
+        // The person sees the cycles they are assessed in, but only within the subtree asked for.
+        let listed = |org_unit_id: &str| pb::ListAnnualCyclesRequest {
+            org_unit_id: org_unit_id.to_owned(),
+            ..Default::default()
+        };
+        let own = star_client.list_annual_cycles(listed("")).await.unwrap().into_inner().cycles;
+        assert_eq!(own.len(), 1, "{backend}: {own:?}");
+        let elsewhere = star_client
+            .list_annual_cycles(listed("0190aaaa-0000-7000-8000-000000000000"))
+            .await
+            .unwrap()
+            .into_inner()
+            .cycles;
+        assert!(elsewhere.is_empty(), "{backend}: {elsewhere:?}");
         let signed = star_client
             .acknowledge_result(pb::AcknowledgeResultRequest {
                 request_id: rid(),

@@ -138,21 +138,30 @@ impl AssessmentApi {
             .db
             .run(move |conn| {
                 let mut units = store::unit_ids_in_scope(conn, &caller.scope)?;
-                if !request.org_unit_id.is_empty() {
-                    let subtree: Vec<String> = projection::units_in_subtree(conn, &request.org_unit_id)?
-                        .into_iter()
-                        .map(|u| u.id)
-                        .collect();
+                let subtree: Option<Vec<String>> = if request.org_unit_id.is_empty() {
+                    None
+                } else {
+                    Some(
+                        projection::units_in_subtree(conn, &request.org_unit_id)?
+                            .into_iter()
+                            .map(|u| u.id)
+                            .collect(),
+                    )
+                };
+                if let Some(subtree) = &subtree {
                     units = Some(match units {
-                        None => subtree,
-                        Some(scoped) => subtree.into_iter().filter(|u| scoped.contains(u)).collect(),
+                        None => subtree.clone(),
+                        Some(scoped) => subtree.iter().filter(|u| scoped.contains(u)).cloned().collect(),
                     });
                 }
-                // A cadre sees the cycles they are assessed in, whatever their scope's units.
+                // A cadre sees the cycles they are assessed in, whatever their scope's units, but only
+                // within the subtree asked for.
                 let own = match caller.scope.own_cadre() {
-                    Some(own) => {
-                        store::assessments::of_cadre(conn, own)?.into_iter().map(|a| a.cycle_id).collect()
-                    }
+                    Some(own) => store::assessments::of_cadre(conn, own)?
+                        .into_iter()
+                        .filter(|a| subtree.as_ref().is_none_or(|units| units.contains(&a.org_unit_id)))
+                        .map(|a| a.cycle_id)
+                        .collect(),
                     None => Vec::new(),
                 };
                 let filter = cycle_store::Filter {
