@@ -5,7 +5,7 @@ use std::{sync::Arc, time::Duration};
 
 use cadre_platform::{
     Db,
-    auth::{AccessPolicy, AnyCaller, AuthorizeLayer, PrincipalSigner, PrincipalVerifier},
+    auth::{AccessPolicy, AuthorizeLayer, PrincipalSigner, PrincipalVerifier},
     calendar::WorkingCalendar,
     clock,
     config::Config,
@@ -34,18 +34,15 @@ pub const HEALTH_NAMES: &[&str] =
 pub struct Options {
     /// The date the service works on.
     pub today: Today,
-    /// Whom the leave service's working calendar is asked as: `None` (as deployed) for the suite's own
-    /// `system:assessment`; a test may present another principal.
-    pub calendar_caller: Option<AnyCaller>,
     /// Whether to run and publish the demo district's earlier years once its people are known (`cadre
     /// dev`); see `workflow::history`.
     pub demo_history: bool,
 }
 
 impl Options {
-    /// The district's real date, the calendar asked as the suite, and no demo history.
+    /// The district's real date, and no demo history.
     pub fn from_config(_config: &Config) -> Self {
-        Self { today: Arc::new(clock::today), calendar_caller: None, demo_history: false }
+        Self { today: Arc::new(clock::today), demo_history: false }
     }
 }
 
@@ -71,10 +68,7 @@ pub async fn serve_with(
     let leave = config.endpoint_of("leave").ok_or_else(|| {
         anyhow::anyhow!("no endpoint of the leave service (its working calendar) is configured")
     })?;
-    let calendar = match options.calendar_caller {
-        Some(caller) => WorkingCalendar::connect_as(&leave, caller)?,
-        None => WorkingCalendar::connect(&leave, signer.clone(), TARGET)?,
-    };
+    let calendar = WorkingCalendar::connect(&leave, signer.clone(), TARGET)?;
     let directory = config.directory_endpoint();
     if directory.is_empty() {
         anyhow::bail!("no endpoint of the directory (whose units and cadres are assessed) is configured");

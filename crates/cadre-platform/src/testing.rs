@@ -113,6 +113,15 @@ impl TestDatabase {
         Self { url, backend: "sqlite", _dir: Some(dir), pg_drop: None }
     }
 
+    /// Another fresh database on the same backend, for a second service in the same test.
+    pub fn sibling(&self) -> Self {
+        if self.backend == "postgres" {
+            Self::postgres().expect("PostgreSQL answered a moment ago")
+        } else {
+            Self::sqlite()
+        }
+    }
+
     /// A new PostgreSQL database, or `None` (after a loud message) when no server answers and none is
     /// required.
     pub fn postgres() -> Option<Self> {
@@ -174,6 +183,35 @@ fn replace_database(url: &str, database: &str) -> String {
         Some(query) => format!("{server}/{database}?{query}"),
         None => format!("{server}/{database}"),
     }
+}
+
+/// A channel to a server listening on `listener`, connecting on first use.
+pub fn channel_to(listener: &tokio::net::TcpListener) -> tonic::transport::Channel {
+    let addr = listener.local_addr().expect("a bound listener has an address");
+    tonic::transport::Channel::from_shared(format!("http://{addr}"))
+        .expect("a socket address is a URI")
+        .connect_lazy()
+}
+
+/// Waits until the server behind `channel` reports `name` SERVING on its health service (its migrations
+/// ran and its pool answered); panics after a minute.
+pub async fn wait_serving(channel: &tonic::transport::Channel, name: &str) {
+    use tonic_health::pb::{
+        HealthCheckRequest, health_check_response::ServingStatus, health_client::HealthClient,
+    };
+    let mut health = HealthClient::new(channel.clone());
+    let ready = async {
+        loop {
+            let answer = health.check(HealthCheckRequest { service: name.to_owned() }).await;
+            if answer.is_ok_and(|a| a.into_inner().status == ServingStatus::Serving as i32) {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+    };
+    tokio::time::timeout(std::time::Duration::from_secs(60), ready)
+        .await
+        .unwrap_or_else(|_| panic!("{name} turns SERVING"));
 }
 
 #[cfg(test)]

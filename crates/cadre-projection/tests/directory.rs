@@ -12,7 +12,7 @@ use cadre_platform::{
     feed::encode_cursor,
     server::{ServeContext, Shutdown, ShutdownTrigger, shutdown_channel},
     telemetry::Metrics,
-    testing::{ActingAs, TestDatabase, TestKeys, person},
+    testing::{ActingAs, TestDatabase, TestKeys, person, wait_serving},
 };
 use cadre_projection::{
     DIRECTORY_PROJECTION_DDL, DirectoryFeed, FeedSource, Follower, FollowerSettings, FollowerState,
@@ -29,9 +29,6 @@ use chrono::NaiveDate;
 use diesel::{connection::SimpleConnection as _, prelude::*};
 use prost::{Message as _, Name as _};
 use tonic::{service::interceptor::InterceptedService, transport::Channel};
-use tonic_health::pb::{
-    HealthCheckRequest, health_check_response::ServingStatus, health_client::HealthClient,
-};
 
 type DirectoryClient = DirectoryServiceClient<InterceptedService<Channel, ActingAs>>;
 
@@ -59,11 +56,6 @@ fn settings() -> FollowerSettings {
 
 fn rid() -> String {
     uuid::Uuid::now_v7().to_string()
-}
-
-/// Another fresh database on the same backend as `database`.
-fn sibling(database: &TestDatabase) -> TestDatabase {
-    fresh(database.backend)
 }
 
 /// A fresh database on `backend`.
@@ -106,7 +98,7 @@ struct World {
 
 impl World {
     async fn start(database: TestDatabase) -> Self {
-        let directory_database = sibling(&database);
+        let directory_database = database.sibling();
         let keys = TestKeys::new();
         let mut config = Config::default();
         config.services.directory.database_url = directory_database.url.clone();
@@ -124,18 +116,7 @@ impl World {
             let config = config.clone();
             async move { cadre_directory::service::serve(&config, listener, &ctx, Seed::None).await }
         });
-        let mut health = HealthClient::new(channel.clone());
-        let serving = async {
-            loop {
-                let name = "cadre.directory.v1.DirectoryService".to_owned();
-                let answer = health.check(HealthCheckRequest { service: name }).await;
-                if answer.is_ok_and(|a| a.into_inner().status == ServingStatus::Serving as i32) {
-                    break;
-                }
-                tokio::time::sleep(Duration::from_millis(20)).await;
-            }
-        };
-        tokio::time::timeout(PATIENCE, serving).await.expect("the directory turns SERVING");
+        wait_serving(&channel, "cadre.directory.v1.DirectoryService").await;
 
         let directory_db = Db::connect(&directory_database.url, small_pool()).await.unwrap();
         // A fourth tier (村民小组) below villages, so that a moving village carries a subtree with it.

@@ -5,7 +5,7 @@ use std::{sync::Arc, time::Duration};
 
 use cadre_platform::{
     Db,
-    auth::{AccessPolicy, AnyCaller, AuthorizeLayer, PrincipalSigner, PrincipalVerifier},
+    auth::{AccessPolicy, AuthorizeLayer, PrincipalSigner, PrincipalVerifier},
     calendar::WorkingCalendar,
     clock,
     config::Config,
@@ -42,15 +42,12 @@ pub struct Options {
     pub today: Today,
     /// How often the sweep looks at the date and the publicities.
     pub sweep_every: Duration,
-    /// Whom the leave service's working calendar is asked as: `None` (as deployed) for the suite's own
-    /// `system:rank`; a test may present another principal.
-    pub calendar_caller: Option<AnyCaller>,
 }
 
 impl Options {
     /// The district's real date, and a sweep every minute.
     pub fn from_config(_config: &Config) -> Self {
-        Self { today: Arc::new(clock::today), sweep_every: Duration::from_secs(60), calendar_caller: None }
+        Self { today: Arc::new(clock::today), sweep_every: Duration::from_secs(60) }
     }
 }
 
@@ -85,10 +82,7 @@ pub async fn serve_with(
     let db = Db::connect(&url, config.pool_options()).await?;
     let authorize = AuthorizeLayer::new(verifier, policy, Some(db.clone()));
     let limit = config.server.max_message_bytes;
-    let calendar = match options.calendar_caller.clone() {
-        Some(caller) => WorkingCalendar::connect_as(&leave, caller)?,
-        None => WorkingCalendar::connect(&leave, signer.clone(), TARGET)?,
-    };
+    let calendar = WorkingCalendar::connect(&leave, signer.clone(), TARGET)?;
     let wake = Arc::new(Notify::new());
     let api = RankServiceServer::new(RankApi::new(db.clone(), options.today.clone(), calendar, wake.clone()))
         .max_decoding_message_size(limit)

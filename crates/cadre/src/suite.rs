@@ -171,19 +171,13 @@ impl Suite {
                     }
                     Target::Rank => {
                         let defaults = cadre_rank::service::Options::from_config(&config);
-                        let options = cadre_rank::service::Options {
-                            today,
-                            sweep_every: sweep_every.unwrap_or(defaults.sweep_every),
-                            ..defaults
-                        };
+                        let sweep_every = sweep_every.unwrap_or(defaults.sweep_every);
+                        let options = cadre_rank::service::Options { today, sweep_every };
                         cadre_rank::service::serve_with(&config, listener, &ctx, options).await
                     }
                     Target::Assessment => {
-                        let options = cadre_assessment::service::Options {
-                            today,
-                            demo_history: seed == Seed::DemoDistrict,
-                            ..cadre_assessment::service::Options::from_config(&config)
-                        };
+                        let demo_history = seed == Seed::DemoDistrict;
+                        let options = cadre_assessment::service::Options { today, demo_history };
                         cadre_assessment::service::serve_with(&config, listener, &ctx, options).await
                     }
                     Target::Gateway => cadre_gateway::target::serve(&config, listener, &ctx).await,

@@ -17,12 +17,12 @@ use std::{
 use cadre_directory::service::Seed;
 use cadre_platform::{
     Db,
-    auth::{AnyCaller, Principal, Role},
+    auth::{Principal, Role},
     config::Config,
     db::PoolOptions,
     server::{ServeContext, ShutdownTrigger, shutdown_channel},
     telemetry::Metrics,
-    testing::{ActingAs, TestDatabase, TestKeys, person},
+    testing::{ActingAs, TestDatabase, TestKeys, channel_to, person, wait_serving},
 };
 use cadre_proto::{
     assessment::{self as pb, assessment_service_client::AssessmentServiceClient},
@@ -32,9 +32,6 @@ use cadre_proto::{
 };
 use chrono::NaiveDate;
 use tonic::{Code, Status, service::interceptor::InterceptedService, transport::Channel};
-use tonic_health::pb::{
-    HealthCheckRequest, health_check_response::ServingStatus, health_client::HealthClient,
-};
 use tonic_types::StatusExt as _;
 
 /// An assessment client acting as one principal.
@@ -95,36 +92,8 @@ pub struct Harness {
     _databases: (TestDatabase, TestDatabase, TestDatabase),
 }
 
-fn sibling(database: &TestDatabase) -> TestDatabase {
-    if database.backend == "postgres" {
-        TestDatabase::postgres().expect("PostgreSQL answered a moment ago")
-    } else {
-        TestDatabase::sqlite()
-    }
-}
-
-async fn wait_serving(channel: &Channel, name: &str) {
-    let mut health = HealthClient::new(channel.clone());
-    let ready = async {
-        loop {
-            let answer = health.check(HealthCheckRequest { service: name.to_owned() }).await;
-            if answer.is_ok_and(|a| a.into_inner().status == ServingStatus::Serving as i32) {
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-    };
-    tokio::time::timeout(Duration::from_secs(60), ready)
-        .await
-        .unwrap_or_else(|_| panic!("{name} turns SERVING"));
-}
-
 fn url_of(listener: &tokio::net::TcpListener) -> String {
     format!("http://{}", listener.local_addr().unwrap())
-}
-
-fn channel_to(listener: &tokio::net::TcpListener) -> Channel {
-    Channel::from_shared(url_of(listener)).unwrap().connect_lazy()
 }
 
 pub fn d(text: &str) -> NaiveDate {
@@ -135,29 +104,6 @@ pub fn date(text: &str) -> types::Date {
     let day = d(text);
     use chrono::Datelike as _;
     types::Date { year: day.year(), month: day.month() as i32, day: day.day() as i32 }
-}
-
-/// Whom the assessment service asks the leave service's calendar as: the suite's own
-/// `system:assessment`, as deployed, when the leave service admits it; otherwise, loudly, an org-department
-/// officer, so that the assessment tests still run (`the_calendar_answers_the_suite` in `tests/calendar.rs`
-/// fails until the leave service admits the suite).
-async fn calendar_caller(keys: &TestKeys, leave: &Channel) -> Option<AnyCaller> {
-    use cadre_proto::leave::{AddWorkingDaysRequest, leave_service_client::LeaveServiceClient};
-    let system = keys.acting_as(&Principal::system("assessment"));
-    let mut client = LeaveServiceClient::with_interceptor(leave.clone(), system);
-    let probe = AddWorkingDaysRequest { date: Some(date("2026-01-05")), working_days: 1 };
-    match client.add_working_days(probe).await {
-        Ok(_) => None,
-        Err(refused) => {
-            eprintln!(
-                "\n!!!!!!!! the leave service refuses its calendar to system:assessment ({:?} {}); the \
-                 assessment service asks it as an org-department officer in these tests !!!!!!!!\n",
-                refused.code(),
-                refused.message()
-            );
-            Some(AnyCaller::new(keys.acting_as(&person("calendar-reader", &[Role::OrgOfficer], &[], None))))
-        }
-    }
 }
 
 impl Harness {
@@ -173,8 +119,8 @@ impl Harness {
     }
 
     async fn start_with(database: TestDatabase, today: &str, demo: bool) -> Self {
-        let directory_db = sibling(&database);
-        let leave_db = sibling(&database);
+        let directory_db = database.sibling();
+        let leave_db = database.sibling();
         let keys = TestKeys::new();
         let mut config = Config::default();
         config.services.assessment.database_url = database.url.clone();
@@ -220,11 +166,10 @@ impl Harness {
         ];
         wait_serving(&leave_channel, "cadre.leave.v1.LeaveService").await;
         wait_serving(&directory_channel, "cadre.directory.v1.DirectoryService").await;
-        let calendar_caller = calendar_caller(&keys, &leave_channel).await;
         servers.push(tokio::spawn({
             let (config, ctx) = (config.clone(), ctx.clone());
             let options =
-                cadre_assessment::service::Options { today: assessment_today, calendar_caller, demo_history: demo };
+                cadre_assessment::service::Options { today: assessment_today, demo_history: demo };
             async move { cadre_assessment::service::serve_with(&config, assessment_listener, &ctx, options).await }
         }));
         wait_serving(&channel, "cadre.assessment.v1.AssessmentService").await;

@@ -16,7 +16,7 @@ use cadre_platform::{
     db::PoolOptions,
     server::{ServeContext, ShutdownTrigger, shutdown_channel},
     telemetry::Metrics,
-    testing::{ActingAs, TestDatabase, TestKeys, person},
+    testing::{ActingAs, TestDatabase, TestKeys, channel_to, person, wait_serving},
 };
 use cadre_proto::{
     directory::{self as dir, directory_service_client::DirectoryServiceClient},
@@ -25,9 +25,6 @@ use cadre_proto::{
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use tonic::{Code, Status, service::interceptor::InterceptedService, transport::Channel};
-use tonic_health::pb::{
-    HealthCheckRequest, health_check_response::ServingStatus, health_client::HealthClient,
-};
 use tonic_types::StatusExt as _;
 
 /// An identity client acting as one principal.
@@ -63,39 +60,9 @@ pub struct Harness {
     _databases: (TestDatabase, TestDatabase),
 }
 
-/// Another fresh database on the same backend as `database`, for the directory.
-fn sibling(database: &TestDatabase) -> TestDatabase {
-    if database.backend == "postgres" {
-        TestDatabase::postgres().expect("PostgreSQL answered a moment ago")
-    } else {
-        TestDatabase::sqlite()
-    }
-}
-
-async fn wait_serving(channel: &Channel, name: &str) {
-    let mut health = HealthClient::new(channel.clone());
-    let ready = async {
-        loop {
-            let answer = health.check(HealthCheckRequest { service: name.to_owned() }).await;
-            if answer.is_ok_and(|a| a.into_inner().status == ServingStatus::Serving as i32) {
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-    };
-    tokio::time::timeout(Duration::from_secs(60), ready)
-        .await
-        .unwrap_or_else(|_| panic!("{name} turns SERVING"));
-}
-
-async fn channel_to(listener: &tokio::net::TcpListener) -> Channel {
-    let addr = listener.local_addr().unwrap();
-    Channel::from_shared(format!("http://{addr}")).unwrap().connect_lazy()
-}
-
 impl Harness {
     pub async fn start(database: TestDatabase) -> Self {
-        let directory_db = sibling(&database);
+        let directory_db = database.sibling();
         let keys = TestKeys::new();
         let mut config = Config::default();
         config.services.identity.database_url = database.url.clone();
@@ -108,8 +75,8 @@ impl Harness {
         let directory_listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let identity_listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         config.identity.directory_endpoint = format!("http://{}", directory_listener.local_addr().unwrap());
-        let directory_channel = channel_to(&directory_listener).await;
-        let channel = channel_to(&identity_listener).await;
+        let directory_channel = channel_to(&directory_listener);
+        let channel = channel_to(&identity_listener);
 
         let (trigger, shutdown) = shutdown_channel();
         let ctx = ServeContext { limits: config.server.clone(), metrics: Metrics::default(), shutdown };

@@ -21,7 +21,7 @@ use cadre_platform::{
     db::PoolOptions,
     server::{ServeContext, ShutdownTrigger, shutdown_channel},
     telemetry::Metrics,
-    testing::{ActingAs, TestDatabase, TestKeys, person},
+    testing::{ActingAs, TestDatabase, TestKeys, channel_to, person, wait_serving},
 };
 use cadre_proto::{
     directory::{self as dir, directory_service_client::DirectoryServiceClient},
@@ -30,9 +30,6 @@ use cadre_proto::{
 };
 use chrono::NaiveDate;
 use tonic::{Code, Status, service::interceptor::InterceptedService, transport::Channel};
-use tonic_health::pb::{
-    HealthCheckRequest, health_check_response::ServingStatus, health_client::HealthClient,
-};
 use tonic_types::StatusExt as _;
 
 /// A leave client acting as one principal.
@@ -77,35 +74,6 @@ pub struct Harness {
     _databases: (TestDatabase, TestDatabase),
 }
 
-fn sibling(database: &TestDatabase) -> TestDatabase {
-    if database.backend == "postgres" {
-        TestDatabase::postgres().expect("PostgreSQL answered a moment ago")
-    } else {
-        TestDatabase::sqlite()
-    }
-}
-
-async fn wait_serving(channel: &Channel, name: &str) {
-    let mut health = HealthClient::new(channel.clone());
-    let ready = async {
-        loop {
-            let answer = health.check(HealthCheckRequest { service: name.to_owned() }).await;
-            if answer.is_ok_and(|a| a.into_inner().status == ServingStatus::Serving as i32) {
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-    };
-    tokio::time::timeout(Duration::from_secs(60), ready)
-        .await
-        .unwrap_or_else(|_| panic!("{name} turns SERVING"));
-}
-
-fn channel_to(listener: &tokio::net::TcpListener) -> Channel {
-    let addr = listener.local_addr().unwrap();
-    Channel::from_shared(format!("http://{addr}")).unwrap().connect_lazy()
-}
-
 pub fn d(text: &str) -> NaiveDate {
     text.parse().unwrap()
 }
@@ -119,7 +87,7 @@ pub fn date(text: &str) -> types::Date {
 impl Harness {
     /// The suite on `database`, with the leave service's today set to `today`.
     pub async fn start(database: TestDatabase, today: &str) -> Self {
-        let directory_db = sibling(&database);
+        let directory_db = database.sibling();
         let keys = TestKeys::new();
         let mut config = Config::default();
         config.services.leave.database_url = database.url.clone();

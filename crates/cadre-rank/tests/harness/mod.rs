@@ -15,12 +15,12 @@ use std::{
 use cadre_directory::service::Seed;
 use cadre_platform::{
     Db,
-    auth::{AnyCaller, Principal, PrincipalKind, Role},
+    auth::{Principal, PrincipalKind, Role},
     config::Config,
     db::PoolOptions,
     server::{ServeContext, ShutdownTrigger, shutdown_channel},
     telemetry::Metrics,
-    testing::{ActingAs, TestDatabase, TestKeys, person},
+    testing::{ActingAs, TestDatabase, TestKeys, channel_to, person, wait_serving},
 };
 use cadre_proto::{
     assessment::{self as asm, assessment_service_client::AssessmentServiceClient},
@@ -30,9 +30,6 @@ use cadre_proto::{
 };
 use chrono::NaiveDate;
 use tonic::{Code, Status, service::interceptor::InterceptedService, transport::Channel};
-use tonic_health::pb::{
-    HealthCheckRequest, health_check_response::ServingStatus, health_client::HealthClient,
-};
 use tonic_types::StatusExt as _;
 
 /// A rank client acting as one principal.
@@ -78,35 +75,6 @@ pub struct Harness {
     _databases: Vec<TestDatabase>,
 }
 
-fn sibling(database: &TestDatabase) -> TestDatabase {
-    if database.backend == "postgres" {
-        TestDatabase::postgres().expect("PostgreSQL answered a moment ago")
-    } else {
-        TestDatabase::sqlite()
-    }
-}
-
-async fn wait_serving(channel: &Channel, name: &str) {
-    let mut health = HealthClient::new(channel.clone());
-    let ready = async {
-        loop {
-            let answer = health.check(HealthCheckRequest { service: name.to_owned() }).await;
-            if answer.is_ok_and(|a| a.into_inner().status == ServingStatus::Serving as i32) {
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-    };
-    tokio::time::timeout(Duration::from_secs(60), ready)
-        .await
-        .unwrap_or_else(|_| panic!("{name} turns SERVING"));
-}
-
-fn channel_to(listener: &tokio::net::TcpListener) -> Channel {
-    let addr = listener.local_addr().unwrap();
-    Channel::from_shared(format!("http://{addr}")).unwrap().connect_lazy()
-}
-
 pub fn d(text: &str) -> NaiveDate {
     text.parse().unwrap()
 }
@@ -137,37 +105,15 @@ where
         .unwrap_or_else(|_| panic!("timed out waiting: {what}"));
 }
 
-/// `system:rank`, as deployed, when the leave service admits the suite to its calendar; otherwise, loudly,
-/// an org-department officer, so that the tests still run while the leave service's access table refuses
-/// system principals on `AddWorkingDays` (`Authenticated` admits people only).
-async fn calendar_caller(keys: &TestKeys, leave: &Channel) -> Option<AnyCaller> {
-    use cadre_proto::leave::{AddWorkingDaysRequest, leave_service_client::LeaveServiceClient};
-    let system = keys.acting_as(&Principal::system("rank"));
-    let mut client = LeaveServiceClient::with_interceptor(leave.clone(), system);
-    let probe = AddWorkingDaysRequest { date: Some(date("2026-01-05")), working_days: 1 };
-    match client.add_working_days(probe).await {
-        Ok(_) => None,
-        Err(refused) => {
-            eprintln!(
-                "!!!!!!!! the leave service refuses system:rank on AddWorkingDays ({:?}: {}); the calendar is asked as an \
-                 org-department officer in these tests !!!!!!!!",
-                refused.code(),
-                refused.message()
-            );
-            Some(AnyCaller::new(keys.acting_as(&person("calendar-reader", &[Role::OrgOfficer], &[], None))))
-        }
-    }
-}
-
 impl Harness {
     /// The suite on `database`, with every service's today set to `today`.
     // The other services' options are filled up from their defaults, so that a field they add later takes
     // its default here rather than breaking the build.
     #[allow(clippy::needless_update)]
     pub async fn start(database: TestDatabase, today: &str) -> Self {
-        let directory_db = sibling(&database);
-        let leave_db = sibling(&database);
-        let assessment_db = sibling(&database);
+        let directory_db = database.sibling();
+        let leave_db = database.sibling();
+        let assessment_db = database.sibling();
         let keys = TestKeys::new();
         let mut config = Config::default();
         config.services.rank.database_url = database.url.clone();
@@ -222,19 +168,15 @@ impl Harness {
                 async move { cadre_leave::service::serve_with(&config, leave_listener, &ctx, leave_options).await }
             }),
         ];
-        // Whom the leave service's calendar answers decides whom the others ask it as.
         wait_serving(&leave_channel, "cadre.leave.v1.LeaveService").await;
-        let calendar_caller = calendar_caller(&keys, &leave_channel).await;
         let rank_options = cadre_rank::service::Options {
             today: clock(),
             // The tests move the day themselves (see `set_today`); the sweep's own ticks notice the new day
             // and wake the push of rank changes that take effect on it.
             sweep_every: Duration::from_millis(200),
-            calendar_caller: calendar_caller.clone(),
         };
         let assessment_options = cadre_assessment::service::Options {
             today: clock(),
-            calendar_caller,
             ..cadre_assessment::service::Options::from_config(&config)
         };
         servers.push(tokio::spawn({
