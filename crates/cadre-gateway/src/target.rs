@@ -26,6 +26,8 @@ const UPSTREAMS: &[(&str, &[&str])] = &[
     ("leave", &["cadre.leave.v1"]),
     ("rank", &["cadre.rank.v1"]),
     ("assessment", &["cadre.assessment.v1"]),
+    ("care", &["cadre.care.v1"]),
+    ("forum", &["cadre.forum.v1"]),
 ];
 
 /// The identity provider configured for the gateway, if any.

@@ -194,6 +194,11 @@ pub struct Services {
     pub rank: ServiceConfig,
     /// The assessment service: annual, routine and special assessments.
     pub assessment: ServiceConfig,
+    /// The care service: rewards, the care fund, health checks, visits, talks, front-line assignments,
+    /// legacy cases and 容错 reviews.
+    pub care: ServiceConfig,
+    /// The forum service: the lecture forums (干部讲坛), their sessions, attendance and learning hours.
+    pub forum: ServiceConfig,
 }
 
 /// One service's endpoint and database.
@@ -240,6 +245,8 @@ impl Default for Config {
                     listen: "127.0.0.1:50055".to_owned(),
                     database_url: String::new(),
                 },
+                care: ServiceConfig { listen: "127.0.0.1:50056".to_owned(), database_url: String::new() },
+                forum: ServiceConfig { listen: "127.0.0.1:50057".to_owned(), database_url: String::new() },
             },
             auth: AuthConfig {
                 principal_signing_key: String::new(),
@@ -402,13 +409,15 @@ impl Config {
         Ok(())
     }
 
-    fn service_entries(&self) -> [(&'static str, &ServiceConfig); 5] {
+    fn service_entries(&self) -> [(&'static str, &ServiceConfig); 7] {
         [
             ("directory", &self.services.directory),
             ("identity", &self.services.identity),
             ("leave", &self.services.leave),
             ("rank", &self.services.rank),
             ("assessment", &self.services.assessment),
+            ("care", &self.services.care),
+            ("forum", &self.services.forum),
         ]
     }
 

@@ -41,11 +41,23 @@ pub mod cadre {
             tonic::include_proto!("cadre.assessment.v1");
         }
     }
+    pub mod care {
+        pub mod v1 {
+            tonic::include_proto!("cadre.care.v1");
+        }
+    }
+    pub mod forum {
+        pub mod v1 {
+            tonic::include_proto!("cadre.forum.v1");
+        }
+    }
 }
 
 pub use cadre::assessment::v1 as assessment;
+pub use cadre::care::v1 as care;
 pub use cadre::directory::v1 as directory;
 pub use cadre::events::v1 as events;
+pub use cadre::forum::v1 as forum;
 pub use cadre::identity::v1 as identity;
 pub use cadre::leave::v1 as leave;
 pub use cadre::rank::v1 as rank;

@@ -1,4 +1,4 @@
-//! The two feeds the rank service follows, each with cadre-projection's generic follower:
+//! The three feeds the rank service follows, each with cadre-projection's generic follower:
 //!
 //! - the directory's ([`RankDirectoryFeed`]): units and cadres into the projection, as every service keeps
 //!   it, plus what rank does with a cadre's record: the first time a cadre with a rank appears, an IMPORTED
@@ -6,7 +6,8 @@
 //!   correction) becomes a new holding; and the cadre's eligibility is recomputed;
 //! - the assessment service's annual results ([`AssessmentFeed`]): per cadre and year the result with the
 //!   highest revision, and the cadre's eligibility recomputed (R7: a 优秀 counts from the day it is
-//!   published, never before).
+//!   published, never before);
+//! - the care service's 容错 decisions ([`CareFeed`]): an exempted measure stops restricting promotion.
 //!
 //! Every change happens in the follower's transaction, with the cursor, so the eligibility table never
 //! lags behind the facts it rests on. A relist of either feed recomputes everyone.
@@ -22,6 +23,7 @@ use cadre_proto::{
     assessment::{
         self as assessment, AnnualResultPublishedEvent, assessment_service_client::AssessmentServiceClient,
     },
+    care::{self, ToleranceReviewDecidedEvent, care_service_client::CareServiceClient},
     directory::{CadreChangedEvent, CadreCreatedEvent, CadreTransferredEvent},
     events::Event,
 };
@@ -29,7 +31,7 @@ use prost::{Message, Name};
 
 use crate::{
     convert,
-    store::{self, results::ResultRow},
+    store::{self, results::ResultRow, tolerance::DecisionRow},
     workflow::{eligibility, holdings},
 };
 
@@ -208,5 +210,104 @@ impl FeedSource for AssessmentFeed {
 
     fn describe(snapshot: &Self::Snapshot) -> String {
         format!("{} annual results", snapshot.len())
+    }
+}
+
+/// The care service's feed of 容错 decisions: an exemption lifts the restrictions of the conduct measure it
+/// names, which keeps its record (三个区分开来; domain.md §5.1).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct CareFeed;
+
+/// The care service's name as an event source.
+pub const CARE_SOURCE: &str = "care";
+
+/// A decided review as stored; `None` for one still open (nothing decided yet).
+fn decision_row(review: &care::ToleranceReview) -> Result<Option<DecisionRow>, ApiError> {
+    let decision = match care::ToleranceDecision::try_from(review.decision) {
+        Ok(care::ToleranceDecision::Unspecified) | Err(_) => return Ok(None),
+        Ok(decision) => decision.as_str_name().trim_start_matches("TOLERANCE_DECISION_").to_owned(),
+    };
+    let unreadable = |what: &str| {
+        ApiError::invalid_argument("EVENT_UNREADABLE", format!("a 容错 decision without its {what}"))
+    };
+    if review.measure_source_id.is_empty() {
+        return Err(unreadable("measure_source_id"));
+    }
+    let decided_on =
+        review.decided_on.as_ref().and_then(convert::date_from).ok_or_else(|| unreadable("decided_on"))?;
+    Ok(Some(DecisionRow {
+        measure_source_id: review.measure_source_id.clone(),
+        cadre_id: review.cadre_id.clone(),
+        review_id: review.id.clone(),
+        decision,
+        decided_on,
+        updated_at: clock::now(),
+    }))
+}
+
+impl FeedSource for CareFeed {
+    const SOURCE: &'static str = CARE_SOURCE;
+    type Snapshot = Vec<care::ToleranceReview>;
+
+    fn event_types() -> Vec<String> {
+        vec![ToleranceReviewDecidedEvent::full_name()]
+    }
+
+    fn apply(conn: &mut DbConn, event: &Event) -> Result<bool, ApiError> {
+        let Some(any) = &event.payload else { return Ok(false) };
+        if any.type_url.rsplit('/').next() != Some(ToleranceReviewDecidedEvent::full_name().as_str()) {
+            return Ok(false);
+        }
+        let decided = ToleranceReviewDecidedEvent::decode(any.value.as_slice()).map_err(|e| {
+            ApiError::invalid_argument("EVENT_UNREADABLE", format!("cannot decode {}: {e}", any.type_url))
+        })?;
+        let review = decided.review.ok_or_else(|| {
+            ApiError::invalid_argument("EVENT_UNREADABLE", "a 容错 decision without its review")
+        })?;
+        if let Some(row) = decision_row(&review)?
+            && store::tolerance::keep(conn, &row)?
+        {
+            eligibility::refresh(conn, &row.cadre_id)?;
+        }
+        Ok(true)
+    }
+
+    async fn relist(&mut self, upstream: &Upstream) -> Result<Self::Snapshot, RelistFailed> {
+        let mut client = CareServiceClient::new(upstream.channel());
+        let mut reviews = Vec::new();
+        let mut page_token = String::new();
+        loop {
+            let request = care::ListToleranceReviewsRequest {
+                page_size: upstream.page_size().min(500),
+                page_token,
+                ..Default::default()
+            };
+            let page = upstream.call("ListToleranceReviews", client.list_tolerance_reviews(request)).await?;
+            reviews.extend(page.reviews);
+            if page.next_page_token.is_empty() {
+                return Ok(reviews);
+            }
+            page_token = page.next_page_token;
+        }
+    }
+
+    fn replace(conn: &mut DbConn, snapshot: &Self::Snapshot) -> Result<(), ApiError> {
+        let mut listed = BTreeSet::new();
+        for review in snapshot {
+            match decision_row(review) {
+                Ok(Some(row)) => {
+                    listed.insert(row.measure_source_id.clone());
+                    store::tolerance::keep(conn, &row)?;
+                }
+                Ok(None) => {}
+                Err(error) => tracing::error!(%error, "skipped a 容错 decision that cannot be read"),
+            }
+        }
+        store::tolerance::retain(conn, &listed)?;
+        eligibility::refresh_all(conn)
+    }
+
+    fn describe(snapshot: &Self::Snapshot) -> String {
+        format!("{} 容错 reviews", snapshot.len())
     }
 }

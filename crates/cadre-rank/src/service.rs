@@ -22,7 +22,7 @@ use tonic::service::Routes;
 use crate::{
     RankApi,
     access::ACCESS,
-    followers::{AssessmentFeed, RankDirectoryFeed},
+    followers::{AssessmentFeed, CareFeed, RankDirectoryFeed},
     grpc::Today,
     store::{self, MIGRATIONS},
     sweep, sync,
@@ -76,8 +76,12 @@ pub async fn serve_with(
         &keys.signing_key,
         Duration::from_secs(config.auth.principal_ttl_secs),
     )?);
-    let (directory, leave, assessment) =
-        (endpoint(config, "directory")?, endpoint(config, "leave")?, endpoint(config, "assessment")?);
+    let (directory, leave, assessment, care) = (
+        endpoint(config, "directory")?,
+        endpoint(config, "leave")?,
+        endpoint(config, "assessment")?,
+        endpoint(config, "care")?,
+    );
     let url = config.database_url(TARGET, &config.services.rank);
     let db = Db::connect(&url, config.pool_options()).await?;
     let authorize = AuthorizeLayer::new(verifier, policy, Some(db.clone()));
@@ -123,6 +127,15 @@ pub async fn serve_with(
                 AssessmentFeed,
                 db.clone(),
                 &assessment,
+                TARGET,
+                signer.clone(),
+                shutdown.clone(),
+                settings.clone(),
+            )?;
+            Follower::spawn(
+                CareFeed,
+                db.clone(),
+                &care,
                 TARGET,
                 signer.clone(),
                 shutdown.clone(),

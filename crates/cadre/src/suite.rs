@@ -28,6 +28,10 @@ pub enum Target {
     Rank,
     /// The assessment service (measure ③).
     Assessment,
+    /// The care service (measure ④).
+    Care,
+    /// The lecture forums (measure ⑤).
+    Forum,
     /// The public entrance.
     Gateway,
 }
@@ -40,6 +44,8 @@ impl Target {
         Target::Leave,
         Target::Rank,
         Target::Assessment,
+        Target::Care,
+        Target::Forum,
         Target::Gateway,
     ];
 
@@ -51,6 +57,8 @@ impl Target {
             Target::Leave => cadre_leave::service::TARGET,
             Target::Rank => cadre_rank::service::TARGET,
             Target::Assessment => cadre_assessment::service::TARGET,
+            Target::Care => cadre_care::service::TARGET,
+            Target::Forum => cadre_forum::service::TARGET,
             Target::Gateway => cadre_gateway::target::TARGET,
         }
     }
@@ -63,6 +71,8 @@ impl Target {
             Target::Leave => Some(&config.services.leave),
             Target::Rank => Some(&config.services.rank),
             Target::Assessment => Some(&config.services.assessment),
+            Target::Care => Some(&config.services.care),
+            Target::Forum => Some(&config.services.forum),
             Target::Gateway => None,
         }
     }
@@ -148,6 +158,8 @@ impl Suite {
                 Target::Leave => config.services.leave.listen = addr.to_string(),
                 Target::Rank => config.services.rank.listen = addr.to_string(),
                 Target::Assessment => config.services.assessment.listen = addr.to_string(),
+                Target::Care => config.services.care.listen = addr.to_string(),
+                Target::Forum => config.services.forum.listen = addr.to_string(),
                 Target::Gateway => config.gateway.listen = addr.to_string(),
             }
             listeners.push((target, listener));
@@ -179,6 +191,19 @@ impl Suite {
                         let demo_history = seed == Seed::DemoDistrict;
                         let options = cadre_assessment::service::Options { today, demo_history };
                         cadre_assessment::service::serve_with(&config, listener, &ctx, options).await
+                    }
+                    Target::Care => {
+                        let demo = seed == Seed::DemoDistrict;
+                        let options = cadre_care::service::Options { today, demo };
+                        cadre_care::service::serve_with(&config, listener, &ctx, options).await
+                    }
+                    Target::Forum => {
+                        let options = cadre_forum::service::Options {
+                            today,
+                            demo: seed == Seed::DemoDistrict,
+                            ..cadre_forum::service::Options::from_config(&config)
+                        };
+                        cadre_forum::service::serve_with(&config, listener, &ctx, options).await
                     }
                     Target::Gateway => cadre_gateway::target::serve(&config, listener, &ctx).await,
                 }

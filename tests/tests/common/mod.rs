@@ -40,6 +40,8 @@ pub async fn start() -> Running {
     config.services.leave.listen = "127.0.0.1:0".into();
     config.services.rank.listen = "127.0.0.1:0".into();
     config.services.assessment.listen = "127.0.0.1:0".into();
+    config.services.care.listen = "127.0.0.1:0".into();
+    config.services.forum.listen = "127.0.0.1:0".into();
     config.gateway.listen = "127.0.0.1:0".into();
     // Scenarios call fast and from one address; the limits themselves are tested in the gateway's crate.
     config.gateway.per_principal_rps = 10_000;

@@ -1,5 +1,8 @@
 //! Conduct measures that restrict promotion (处分, 组织处理, 诫勉, open investigations), keyed by the deciding
 //! system's id so that a repeated delivery replaces rather than duplicates.
+//!
+//! The loaders return the measures in force: one a 容错 review exempted (`tolerance_exemptions`) keeps its
+//! row, so the record stays, but no longer restricts anything.
 
 use std::collections::HashMap;
 
@@ -7,7 +10,24 @@ use cadre_platform::{ApiError, DbConn};
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
-use super::{CHUNK, schema::conduct_measures};
+use super::{
+    CHUNK,
+    schema::{conduct_measures, tolerance_exemptions},
+    tolerance::EXEMPT,
+};
+
+/// The source ids of the exempted measures, as a subquery.
+fn exempted() -> diesel::dsl::Select<
+    diesel::dsl::Filter<
+        tolerance_exemptions::table,
+        diesel::dsl::Eq<tolerance_exemptions::decision, &'static str>,
+    >,
+    tolerance_exemptions::measure_source_id,
+> {
+    tolerance_exemptions::table
+        .filter(tolerance_exemptions::decision.eq(EXEMPT))
+        .select(tolerance_exemptions::measure_source_id)
+}
 
 /// One measure as stored.
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable, AsChangeset)]
@@ -54,16 +74,17 @@ pub fn upsert(conn: &mut DbConn, row: &MeasureRow) -> Result<Option<String>, Api
     Ok(before.filter(|cadre| *cadre != row.cadre_id))
 }
 
-/// A cadre's measures, oldest first.
+/// A cadre's measures in force, oldest first.
 pub fn of_cadre(conn: &mut DbConn, cadre_id: &str) -> Result<Vec<MeasureRow>, ApiError> {
     Ok(conduct_measures::table
         .filter(conduct_measures::cadre_id.eq(cadre_id))
+        .filter(conduct_measures::source_id.ne_all(exempted()))
         .order((conduct_measures::effective_date.asc(), conduct_measures::source_id.asc()))
         .select(MeasureRow::as_select())
         .load(conn)?)
 }
 
-/// The measures of the given cadres, by cadre.
+/// The measures in force of the given cadres, by cadre.
 pub fn of_cadres(
     conn: &mut DbConn,
     cadre_ids: &[String],
@@ -72,6 +93,7 @@ pub fn of_cadres(
     for chunk in cadre_ids.chunks(CHUNK) {
         let rows: Vec<MeasureRow> = conduct_measures::table
             .filter(conduct_measures::cadre_id.eq_any(chunk))
+            .filter(conduct_measures::source_id.ne_all(exempted()))
             .order((conduct_measures::effective_date.asc(), conduct_measures::source_id.asc()))
             .select(MeasureRow::as_select())
             .load(conn)?;
@@ -82,9 +104,10 @@ pub fn of_cadres(
     Ok(out)
 }
 
-/// Every measure, by cadre: the input of a full recompute.
+/// Every measure in force, by cadre: the input of a full recompute.
 pub fn all(conn: &mut DbConn) -> Result<HashMap<String, Vec<MeasureRow>>, ApiError> {
     let rows: Vec<MeasureRow> = conduct_measures::table
+        .filter(conduct_measures::source_id.ne_all(exempted()))
         .order((conduct_measures::effective_date.asc(), conduct_measures::source_id.asc()))
         .select(MeasureRow::as_select())
         .load(conn)?;

@@ -14,6 +14,7 @@ pub mod results;
 pub mod schema;
 pub mod scope;
 pub mod sync;
+pub mod tolerance;
 
 /// The projection of the directory (`directory_units`, `directory_cadres`, `feed_cursors`), shared with the
 /// other services that keep one.

@@ -184,10 +184,22 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    tolerance_exemptions (measure_source_id) {
+        measure_source_id -> Text,
+        cadre_id -> Text,
+        review_id -> Text,
+        decision -> Text,
+        decided_on -> Date,
+        updated_at -> Timestamp,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     rank_holdings,
     annual_results,
     conduct_measures,
+    tolerance_exemptions,
     quota_pools,
     quota_pool_units,
     rank_cases,

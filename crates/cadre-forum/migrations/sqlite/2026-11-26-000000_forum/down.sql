@@ -1,0 +1,13 @@
+DELETE FROM policy_values WHERE policy_key LIKE 'forum.%';
+DROP TABLE cadre_external_ids;
+DROP TABLE attendance_corrections;
+DROP TABLE attendances;
+DROP TABLE session_audience;
+DROP TABLE forum_sessions;
+DROP TABLE forum_plans;
+DROP TABLE plan_themes;
+DROP TABLE district_plans;
+DROP TABLE forums;
+DROP TABLE feed_cursors;
+DROP TABLE directory_cadres;
+DROP TABLE directory_units;
