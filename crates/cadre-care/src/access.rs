@@ -16,6 +16,9 @@ use cadre_platform::auth::{
 /// Read records within scope (a cadre: their own).
 const READ: &[Role] =
     &[Cadre, UnitLeader, UnitHrOfficer, TownOfficer, OrgOfficer, CommitteeMember, DisciplineInspector];
+/// Visits (notes on illness and loss): as [`READ`] without the discipline inspectors, whose work they are
+/// not.
+const VISIT_READ: &[Role] = &[Cadre, UnitLeader, UnitHrOfficer, TownOfficer, OrgOfficer, CommitteeMember];
 /// Reports over a unit subtree.
 const REPORT: &[Role] = &[UnitLeader, UnitHrOfficer, TownOfficer, OrgOfficer, CommitteeMember];
 /// The org department's own work: rewards, the fund's money, charges, legacy decisions.
@@ -42,6 +45,9 @@ const EVALUATE: &[Role] = &[UnitLeader, OrgOfficer];
 const LEGACY_OPEN: &[Role] = &[OrgOfficer, HrSystem];
 /// Open 公务员登记 cases: also the unit's records keeper.
 const REGISTRATION_OPEN: &[Role] = &[UnitHrOfficer, OrgOfficer, HrSystem];
+/// Decide 公务员登记 cases: the org department approves, returns and rejects; whoever opens a case (the
+/// unit's records keeper, the HR system) resubmits it once corrected (the handler checks which).
+const REGISTRATION_DECIDE: &[Role] = &[UnitHrOfficer, OrgOfficer, HrSystem];
 /// Read legacy cases.
 const LEGACY_READ: &[Role] = &[UnitHrOfficer, OrgOfficer, CommitteeMember, HrSystem];
 /// Keep the dossier backlog: the unit's records keeper, the org department, the HR system.
@@ -84,7 +90,7 @@ pub const ACCESS: &[Rule] = &[
     rule!("RecordVisitTrigger", Roles(KEEP)),
     rule!("ListVisitTriggers", Roles(REPORT)),
     rule!("RecordVisit", Roles(KEEP)),
-    rule!("ListVisits", Roles(READ)),
+    rule!("ListVisits", Roles(VISIT_READ)),
     rule!("SetLeaderCharges", Roles(&[UnitHrOfficer, OrgOfficer])),
     rule!("GetLeaderCharges", Roles(READ)),
     rule!("RecordTalkTrigger", RolesOrSystem(TALK_TRIGGER)),
@@ -100,7 +106,7 @@ pub const ACCESS: &[Rule] = &[
     rule!("DecideTransferCase", Roles(ORG)),
     rule!("ListTransferCases", RolesOrSystem(LEGACY_READ)),
     rule!("OpenRegistrationCase", RolesOrSystem(REGISTRATION_OPEN)),
-    rule!("DecideRegistrationCase", Roles(ORG)),
+    rule!("DecideRegistrationCase", RolesOrSystem(REGISTRATION_DECIDE)),
     rule!("ListRegistrationCases", RolesOrSystem(LEGACY_READ)),
     rule!("RecordBacklogItem", RolesOrSystem(BACKLOG)),
     rule!("ResolveBacklogItem", RolesOrSystem(BACKLOG)),

@@ -30,6 +30,7 @@ use crate::{
         codes::{RewardKind, TalkTriggerKind},
         reward::{COMMENDATION_PROPOSED, PROPOSED_KINDS},
     },
+    store::talks as talk_store,
     view,
     workflow::{self, SYSTEM_ACTOR},
 };
@@ -177,18 +178,33 @@ impl FeedSource for RankFeed {
             .and_then(|h| view::day(h.start_date.as_ref()))
             .or_else(|| view::day(case.effective_date.as_ref()))
             .ok_or_else(|| unreadable("effective date"))?;
+        // As the assessment feed's: the audit chain's lock first (it keeps writers in commit order), and an
+        // audit record of what the suite wrote.
+        audit::lock_chain(conn)?;
         // A promotion of someone the projection has not heard of yet has nobody to talk to here.
-        if let Some(cadre) = projection::cadre(conn, &case.cadre_id)? {
-            workflow::open_talk_trigger(
-                conn,
-                &cadre,
-                TalkTriggerKind::Promotion,
-                day,
-                &format!("rank-cases/{}", case.id),
-                Some(format!("rank-case:{}", case.id)),
-                SYSTEM_ACTOR,
-            )?;
+        let Some(cadre) = projection::cadre(conn, &case.cadre_id)? else { return Ok(true) };
+        let origin = format!("rank-case:{}", case.id);
+        // A replayed event finds its trigger: nothing is written, nothing is recorded.
+        if talk_store::trigger_by_origin(conn, &origin)?.is_some() {
+            return Ok(true);
         }
+        let trigger = workflow::open_talk_trigger(
+            conn,
+            &cadre,
+            TalkTriggerKind::Promotion,
+            day,
+            &format!("rank-cases/{}", case.id),
+            Some(origin),
+            SYSTEM_ACTOR,
+        )?;
+        let entry = AuditEntry {
+            method: "follow/rank".to_owned(),
+            object_type: "talk_trigger".to_owned(),
+            object_id: trigger.id,
+            outcome: "OK".to_owned(),
+            request_id: String::new(),
+        };
+        audit::append(conn, &CallContext::system(SYSTEM_ACTOR), &entry)?;
         Ok(true)
     }
 

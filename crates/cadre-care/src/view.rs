@@ -2,6 +2,7 @@
 //! (0, unspecified, for a code the service does not know).
 
 use cadre_platform::{
+    ApiError,
     clock::to_timestamp,
     dates::{date_from, date_to},
 };
@@ -91,25 +92,34 @@ pub fn contribution(row: &LedgerRow) -> pb::FundContribution {
     }
 }
 
-/// An application's approval chain.
-pub fn steps(row: &ApplicationRow) -> Vec<ApprovalStep> {
-    store::strings(&row.steps).iter().filter_map(|s| ApprovalStep::from_code(s)).collect()
+/// An application's approval chain; a chain stored unreadably is an internal error.
+pub fn steps(row: &ApplicationRow) -> Result<Vec<ApprovalStep>, ApiError> {
+    store::strings_strict(&row.steps, "approval chain")?
+        .iter()
+        .map(|s| {
+            ApprovalStep::from_code(s).ok_or_else(|| {
+                ApiError::internal(format!("application {} has an unknown approval step {s:?}", row.id))
+            })
+        })
+        .collect()
 }
 
-/// An application's decisions.
-pub fn decisions(row: &ApplicationRow) -> Vec<StoredDecision> {
-    serde_json::from_str(&row.decisions).unwrap_or_default()
+/// An application's decisions; decisions stored unreadably are an internal error, never "none yet".
+pub fn decisions(row: &ApplicationRow) -> Result<Vec<StoredDecision>, ApiError> {
+    serde_json::from_str(&row.decisions).map_err(|e| {
+        ApiError::internal(format!("the decisions of application {} are unreadable: {e}", row.id))
+    })
 }
 
 /// A fund application.
-pub fn application(row: &ApplicationRow) -> pb::FundApplication {
-    let chain = steps(row);
+pub fn application(row: &ApplicationRow) -> Result<pb::FundApplication, ApiError> {
+    let chain = steps(row)?;
     let state = ApplicationState::from_code(&row.state);
     let current = match (state, usize::try_from(row.approved_steps).ok()) {
         (Some(ApplicationState::Pending), Some(done)) => chain.get(done).map_or(0, |s| s.number()),
         _ => 0,
     };
-    pb::FundApplication {
+    Ok(pb::FundApplication {
         id: row.id.clone(),
         cadre_id: row.cadre_id.clone(),
         cadre_name: row.cadre_name.clone(),
@@ -120,7 +130,7 @@ pub fn application(row: &ApplicationRow) -> pb::FundApplication {
         evidence_refs: store::strings(&row.evidence_refs),
         state: state.map_or(0, ApplicationState::number),
         steps: chain.iter().map(|s| s.number()).collect(),
-        decisions: decisions(row)
+        decisions: decisions(row)?
             .iter()
             .map(|d| pb::ApprovalDecision {
                 step: number!(ApprovalStep, &d.step),
@@ -134,7 +144,7 @@ pub fn application(row: &ApplicationRow) -> pb::FundApplication {
         disbursed_on: row.disbursed_on.map(date_to),
         applied_by: row.applied_by.clone(),
         create_time: Some(to_timestamp(row.created_at)),
-    }
+    })
 }
 
 /// A health-check plan.
@@ -225,6 +235,12 @@ pub fn talk(row: &TalkRow, parties: &[String]) -> pb::Talk {
     }
 }
 
+/// A talk as a list shows it: who, when, what kind, never what was said. The content (`summary`,
+/// `follow_ups`) is read one talk at a time through `GetTalk`, which records each read.
+pub fn talk_listed(row: &TalkRow, parties: &[String]) -> pb::Talk {
+    pb::Talk { summary: String::new(), follow_ups: Vec::new(), ..talk(row, parties) }
+}
+
 /// An assignment as of `today`.
 pub fn assignment(row: &AssignmentRow, today: NaiveDate) -> pb::Assignment {
     let evaluated = row.evaluated_on.is_some();
@@ -243,6 +259,7 @@ pub fn assignment(row: &AssignmentRow, today: NaiveDate) -> pb::Assignment {
             grade: number!(AssignmentGrade, &row.grade),
             comment: row.evaluation_comment.clone(),
             evaluated_by: row.evaluated_by.clone(),
+            evaluator_name: row.evaluator_name.clone(),
             evaluated_on: Some(date_to(on)),
         }),
     }
@@ -305,6 +322,27 @@ pub fn backlog_item(row: &BacklogRow, today: NaiveDate) -> pb::BacklogItem {
     }
 }
 
+/// A 容错 review as the event feed carries it: who, which measure, the decision and the criteria's flags,
+/// without the case summary or the criteria's notes (the feed is read by other systems, HR's among them).
+pub fn review_decided(row: &ReviewRow) -> pb::ToleranceReview {
+    let mut review = review(row);
+    review.case_summary.clear();
+    if let Some(criteria) = review.criteria.as_mut() {
+        for check in [
+            &mut criteria.process_compliant,
+            &mut criteria.no_personal_gain,
+            &mut criteria.not_prohibited,
+            &mut criteria.good_faith,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            check.note.clear();
+        }
+    }
+    review
+}
+
 /// A 容错 review.
 pub fn review(row: &ReviewRow) -> pb::ToleranceReview {
     let decided = !row.decision.is_empty();
@@ -333,4 +371,44 @@ pub fn review(row: &ReviewRow) -> pb::ToleranceReview {
 /// A proto date as a day, for the followers (`None` when impossible).
 pub fn day(date: Option<&cadre_proto::types::Date>) -> Option<NaiveDate> {
     date.and_then(date_from)
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::NaiveDate;
+
+    use super::*;
+
+    fn row(steps: &str, decisions: &str) -> ApplicationRow {
+        let at = NaiveDate::from_ymd_opt(2026, 3, 1).unwrap().and_hms_opt(9, 0, 0).unwrap();
+        ApplicationRow {
+            id: "a1".into(),
+            cadre_id: "c1".into(),
+            cadre_name: "张三".into(),
+            org_unit_id: "u1".into(),
+            reason: "HARDSHIP".into(),
+            description: "x".into(),
+            amount_requested_fen: 100,
+            evidence_refs: "[]".into(),
+            state: "PENDING".into(),
+            steps: steps.into(),
+            decisions: decisions.into(),
+            approved_steps: 0,
+            disbursed_on: None,
+            applied_by: "acct".into(),
+            created_at: at,
+            updated_at: at,
+        }
+    }
+
+    #[test]
+    fn unreadable_approval_records_are_an_error_not_an_empty_list() {
+        assert!(application(&row(r#"["UNIT_LEADER"]"#, "[]")).is_ok());
+        for (steps, decisions) in
+            [(r#"["UNIT_LEADER"]"#, "{oops"), ("not json", "[]"), (r#"["NO_SUCH_STEP"]"#, "[]")]
+        {
+            let error = application(&row(steps, decisions)).unwrap_err();
+            assert_eq!(error.code(), tonic::Code::Internal, "{steps} {decisions}");
+        }
+    }
 }

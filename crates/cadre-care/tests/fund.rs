@@ -90,7 +90,8 @@ async fn applications_pass_their_chain_and_the_limits_before_money_leaves() {
             vec![pb::ApprovalStep::UnitLeader as i32, pb::ApprovalStep::OrgDepartment as i32]
         );
         assert_eq!(small.current_step, pb::ApprovalStep::UnitLeader as i32);
-        let large = apply(&mut leader, &d.deputy.cadre_id, 1_500_000).await.unwrap();
+        let mut keeper = h.as_person(&d.staff2, &[Role::UnitHrOfficer]);
+        let large = apply(&mut keeper, &d.deputy.cadre_id, 1_500_000).await.unwrap();
         assert_eq!(large.steps.last(), Some(&(pb::ApprovalStep::Committee as i32)), "above 10,000 yuan");
         let status = apply(&mut org, &d.staff2.cadre_id, 2_000_001).await.unwrap_err();
         assert_error(&status, Code::FailedPrecondition, "FUND_LIMIT_EXCEEDED", None);
@@ -111,6 +112,31 @@ async fn applications_pass_their_chain_and_the_limits_before_money_leaves() {
         let own = apply(&mut leader, &d.principal.cadre_id, 100_000).await.unwrap();
         let status = decide(&mut leader, &own.id, pb::ApprovalStep::UnitLeader, true).await.unwrap_err();
         assert_error(&status, Code::PermissionDenied, "OWN_APPLICATION", None);
+        // Nor one they submitted for someone else.
+        let submitted = apply(&mut leader, &d.staff2.cadre_id, 100_000).await.unwrap();
+        let status =
+            decide(&mut leader, &submitted.id, pb::ApprovalStep::UnitLeader, true).await.unwrap_err();
+        assert_error(&status, Code::PermissionDenied, "OWN_APPLICATION", None);
+
+        // Applications say why someone needs help: every read is in the audit trail.
+        let audited = h.count("audit_log").await;
+        let read = org
+            .get_fund_application(pb::GetFundApplicationRequest { application_id: small.id.clone() })
+            .await
+            .unwrap()
+            .into_inner()
+            .application
+            .unwrap();
+        assert_eq!(read.description, small.description);
+        assert_eq!(h.count("audit_log").await, audited + 1, "GetFundApplication is audited");
+        let listed = org
+            .list_fund_applications(pb::ListFundApplicationsRequest::default())
+            .await
+            .unwrap()
+            .into_inner()
+            .applications;
+        assert!(listed.iter().any(|a| a.id == small.id));
+        assert_eq!(h.count("audit_log").await, audited + 2, "ListFundApplications is audited");
         let status = decide(
             &mut h.as_person(&d.outsider, &[Role::UnitLeader]),
             &small.id,
@@ -145,13 +171,15 @@ async fn applications_pass_their_chain_and_the_limits_before_money_leaves() {
         );
 
         // The yearly limits count what was paid: 2 disbursements and 20,000 yuan per person.
-        let (leader_for, org_for, committee_for) = (leader.clone(), org.clone(), committee.clone());
+        let (leader_for, org_for, committee_for, keeper_for) =
+            (leader.clone(), org.clone(), committee.clone(), keeper.clone());
         let approved_for = |fen| {
-            let (mut h_leader, mut h_org, mut h_committee) =
-                (leader_for.clone(), org_for.clone(), committee_for.clone());
+            let (mut h_leader, mut h_org, mut h_committee, mut h_keeper) =
+                (leader_for.clone(), org_for.clone(), committee_for.clone(), keeper_for.clone());
             let who = d.staff.cadre_id.clone();
             async move {
-                let a = apply(&mut h_org, &who, fen).await.unwrap();
+                // Submitted by the unit's records keeper: no approver decides what they submitted.
+                let a = apply(&mut h_keeper, &who, fen).await.unwrap();
                 decide(&mut h_leader, &a.id, pb::ApprovalStep::UnitLeader, true).await.unwrap();
                 let a = decide(&mut h_org, &a.id, pb::ApprovalStep::OrgDepartment, true).await.unwrap();
                 if a.state == pb::ApplicationState::Pending as i32 {
@@ -215,10 +243,11 @@ async fn concurrent_disbursements_never_take_the_balance_below_zero() {
         h.set_policy("care.fund.person_year_limit_count", "2026-01-01", "100").await;
         h.set_policy("care.fund.unit_leader_step", "2026-01-01", "0").await;
         let mut org = h.org();
+        let mut keeper = h.as_person(&d.staff2, &[Role::UnitHrOfficer]);
         contribute(&mut org, 10_000).await;
         let mut ids = Vec::new();
         for _ in 0..12 {
-            let a = apply(&mut org, &d.staff.cadre_id, 3_000).await.unwrap();
+            let a = apply(&mut keeper, &d.staff.cadre_id, 3_000).await.unwrap();
             assert_eq!(a.steps, vec![pb::ApprovalStep::OrgDepartment as i32], "the policy's chain");
             decide(&mut org, &a.id, pb::ApprovalStep::OrgDepartment, true).await.unwrap();
             ids.push(a.id);

@@ -130,7 +130,21 @@ async fn transfers_need_a_vacancy_and_registrations_follow_their_states() {
         let status =
             org.decide_registration_case(step(pb::RegistrationDecision::Approve, "")).await.unwrap_err();
         assert_error(&status, Code::FailedPrecondition, "CASE_STATE_CONFLICT", None);
-        org.decide_registration_case(step(pb::RegistrationDecision::Resubmit, "")).await.unwrap();
+        // The unit's records keeper corrects and resubmits; approving stays the org department's.
+        let mut keeper = h.as_person(&d.staff, &[Role::UnitHrOfficer]);
+        let status = keeper
+            .decide_registration_case(step(pb::RegistrationDecision::Approve, "准予登记"))
+            .await
+            .unwrap_err();
+        assert_error(&status, Code::PermissionDenied, "DECISION_NOT_YOURS", None);
+        let resubmitted = keeper
+            .decide_registration_case(step(pb::RegistrationDecision::Resubmit, ""))
+            .await
+            .unwrap()
+            .into_inner()
+            .registration_case
+            .unwrap();
+        assert_eq!(resubmitted.state, pb::RegistrationState::Pending as i32);
         let done = org
             .decide_registration_case(step(pb::RegistrationDecision::Approve, "准予登记"))
             .await

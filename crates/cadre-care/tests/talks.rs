@@ -119,6 +119,11 @@ async fn talks_meet_obligations_and_are_read_only_by_their_parties() {
             .into_inner()
             .talks;
         assert_eq!(mine.len(), 1);
+        assert_eq!(mine[0].id, held.id);
+        assert!(
+            mine[0].summary.is_empty() && mine[0].follow_ups.is_empty(),
+            "a list carries no content: GetTalk, audited, does"
+        );
         assert!(
             h.as_cadre(&d.staff)
                 .list_talks(pb::ListTalksRequest::default())
@@ -184,6 +189,11 @@ async fn talks_meet_obligations_and_are_read_only_by_their_parties() {
             async move { triggers(org, pb::TriggerFilter::Open).await.len() == 2 }
         })
         .await;
+        assert_eq!(
+            h.count("audit_log WHERE method = 'follow/rank'").await,
+            1,
+            "the rank feed's trigger is in the audit trail"
+        );
         let promotion = triggers(org.clone(), pb::TriggerFilter::Open)
             .await
             .into_iter()

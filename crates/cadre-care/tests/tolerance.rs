@@ -133,6 +133,12 @@ async fn reviews_are_decided_once_by_an_authorised_body_under_the_criteria() {
         .unwrap_err();
         assert_error(&status, Code::FailedPrecondition, "REVIEW_ALREADY_DECIDED", None);
 
+        // One review per measure: a second is refused, naming the first.
+        let status = org.open_tolerance_review(open(&d.deputy.cadre_id, "cdi-2026-17")).await.unwrap_err();
+        assert_error(&status, Code::AlreadyExists, "REVIEW_EXISTS", None);
+        let info = tonic_types::StatusExt::get_error_details(&status).error_info().cloned().unwrap();
+        assert_eq!(info.metadata.get("review_id"), Some(&review.id));
+
         // A second review: the criteria allow a mitigation, and a rejection is always allowed.
         let second = org
             .open_tolerance_review(open(&d.staff.cadre_id, "cdi-2026-18"))
@@ -161,6 +167,18 @@ async fn reviews_are_decided_once_by_an_authorised_body_under_the_criteria() {
             (d.deputy.cadre_id.as_str(), "cdi-2026-17", pb::ToleranceDecision::Exempt as i32)
         );
         assert_eq!(first.decided_on, Some(date("2026-04-01")));
+        // Not the case summary nor the criteria's notes: HR watches the feed. The flags stay.
+        assert!(first.case_summary.is_empty(), "{first:?}");
+        let criteria = first.criteria.clone().unwrap();
+        for check in [
+            &criteria.process_compliant,
+            &criteria.no_personal_gain,
+            &criteria.not_prohibited,
+            &criteria.good_faith,
+        ] {
+            let check = check.clone().unwrap();
+            assert!(check.met && check.note.is_empty(), "{check:?}");
+        }
 
         // The person reads their own review; another cadre does not see it; a unit leader may not list.
         let own = h

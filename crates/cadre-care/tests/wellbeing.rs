@@ -188,6 +188,13 @@ async fn visits_fall_due_by_kind_and_assignments_are_evaluated_after_their_end()
             .into_inner()
             .visits;
         assert_eq!(visits.len(), 1);
+        // Visits and their triggers are about illness and loss: reads are audited, and not the inspectors'.
+        let audited = h.count("audit_log").await;
+        h.org().list_visits(pb::ListVisitsRequest::default()).await.unwrap();
+        h.org().list_visit_triggers(pb::ListVisitTriggersRequest::default()).await.unwrap();
+        assert_eq!(h.count("audit_log").await, audited + 2, "visit reads are audited");
+        let status = h.inspector().list_visits(pb::ListVisitsRequest::default()).await.unwrap_err();
+        assert_eq!(status.code(), Code::PermissionDenied);
 
         // Assignments.
         let mut org = h.org();
@@ -240,7 +247,11 @@ async fn visits_fall_due_by_kind_and_assignments_are_evaluated_after_their_end()
         let evaluated =
             org.evaluate_assignment(evaluate("区委组织部")).await.unwrap().into_inner().assignment.unwrap();
         assert_eq!(evaluated.status, pb::AssignmentStatus::Evaluated as i32);
-        assert_eq!(evaluated.evaluation.unwrap().evaluated_on, Some(date("2026-06-11")));
+        let evaluation = evaluated.evaluation.unwrap();
+        assert_eq!(evaluation.evaluated_on, Some(date("2026-06-11")));
+        // The author is the caller; what they typed is only the name shown.
+        assert_eq!(evaluation.evaluated_by, "org-officer");
+        assert_eq!(evaluation.evaluator_name, "区委组织部");
         assert_error(
             &org.evaluate_assignment(evaluate("区委组织部")).await.unwrap_err(),
             Code::FailedPrecondition,

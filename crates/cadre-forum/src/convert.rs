@@ -6,7 +6,7 @@
 
 use cadre_platform::{ApiError, Violations};
 use cadre_proto::forum as pb;
-use chrono::{DateTime, NaiveDateTime, Utc};
+use chrono::{DateTime, Datelike as _, NaiveDateTime, Utc};
 
 use crate::domain::{ForumLevel, ForumStatus, SessionState};
 
@@ -78,7 +78,8 @@ pub fn number(
     value
 }
 
-/// A required instant.
+/// A required instant, in the years 1990 to 2999 (UTC) like every year the suite keeps records for, so that
+/// the windows and days computed from it stay far from the ends of what a date can hold.
 pub fn instant(
     violations: &mut Violations,
     field: &str,
@@ -88,10 +89,15 @@ pub fn instant(
         violations.add(field, "is required");
         return None;
     };
-    let parsed =
-        u32::try_from(value.nanos).ok().and_then(|nanos| DateTime::from_timestamp(value.seconds, nanos));
-    violations.require(parsed.is_some(), field, "is not a valid instant");
-    parsed
+    let Some(parsed) =
+        u32::try_from(value.nanos).ok().and_then(|nanos| DateTime::from_timestamp(value.seconds, nanos))
+    else {
+        violations.add(field, "is not a valid instant");
+        return None;
+    };
+    let ok = (1990..=2999).contains(&parsed.year());
+    violations.require(ok, field, "must be in the years 1990 to 2999");
+    ok.then_some(parsed)
 }
 
 /// An instant as a proto timestamp.
@@ -208,6 +214,30 @@ mod tests {
         assert_eq!(optional_level(&mut v, "level", 0), None);
         assert!(v.is_empty());
         assert_eq!(optional_level(&mut v, "level", 42), None);
+        assert!(!v.is_empty());
+    }
+
+    #[test]
+    fn instants_are_bounded_to_the_suites_years() {
+        let at = |seconds: i64, nanos: i32| prost_types::Timestamp { seconds, nanos };
+        let mut v = Violations::default();
+        assert!(instant(&mut v, "t", Some(&at(1_772_323_200, 0))).is_some());
+        assert!(v.is_empty());
+        for bad in [
+            at(i64::MAX, 0),
+            at(i64::MIN, 0),
+            at(8_000_000_000_000, 0),
+            at(32_503_680_000, 0),
+            at(631_151_999, 0),
+            at(1_772_323_200, -1),
+            at(1_772_323_200, 2_000_000_000),
+        ] {
+            let mut v = Violations::default();
+            assert_eq!(instant(&mut v, "t", Some(&bad)), None, "{bad:?}");
+            assert!(!v.is_empty(), "{bad:?}");
+        }
+        let mut v = Violations::default();
+        assert_eq!(instant(&mut v, "t", None), None);
         assert!(!v.is_empty());
     }
 

@@ -99,6 +99,7 @@ pub fn attendance(row: &AttendanceRow) -> pb::Attendance {
         credited_minutes: row.credited_minutes,
         record_time: Some(timestamp(row.recorded_at)),
         recorded_by: row.recorded_by.clone(),
+        session_start_time: Some(timestamp(row.session_starts_at)),
     }
 }
 

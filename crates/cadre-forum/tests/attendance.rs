@@ -92,6 +92,8 @@ async fn check_in_inside_the_window_once_within_capacity() {
             a_client.check_in(first.clone()).await.expect("a checks in").into_inner().attendance.unwrap();
         assert_eq!((attendance.cadre_id.as_str(), attendance.credited_minutes), (a.cadre_id.as_str(), 120));
         assert_eq!(attendance.method, pb::AttendanceMethod::CheckIn as i32);
+        // The session's start places the attendance in a year (the record time may fall in another).
+        assert_eq!(attendance.session_start_time, session.start_time, "{backend}");
         let replay = a_client.check_in(first).await.expect("a retry").into_inner().attendance.unwrap();
         assert_eq!(replay.id, attendance.id);
         let status = a_client.check_in(check_in(&session.id, &code)).await.unwrap_err();
@@ -138,7 +140,14 @@ async fn check_in_inside_the_window_once_within_capacity() {
             pb::SessionHeldEvent::decode(events[0].payload.as_ref().unwrap().value.as_slice()).unwrap();
         assert_eq!(event.speaker.unwrap().cadre_id, t.speaker.cadre_id);
         assert_eq!((event.attendance_count, event.teaching_minutes), (2, 120));
-        assert_eq!(h.feed_events("care", "cadre.forum.v1.AttendanceRecordedEvent").await.len(), 2);
+        let recorded = h.feed_events("care", "cadre.forum.v1.AttendanceRecordedEvent").await;
+        assert_eq!(recorded.len(), 2);
+        for event in &recorded {
+            let event = pb::AttendanceRecordedEvent::decode(event.payload.as_ref().unwrap().value.as_slice())
+                .unwrap();
+            let attendance = event.attendance.unwrap();
+            assert_eq!(attendance.session_start_time, session.start_time, "{backend}");
+        }
         let status = organiser
             .cancel_session(pb::CancelSessionRequest {
                 request_id: rid(),

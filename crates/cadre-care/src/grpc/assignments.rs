@@ -72,6 +72,7 @@ impl CareApi {
                     grade: String::new(),
                     evaluation_comment: String::new(),
                     evaluated_by: String::new(),
+                    evaluator_name: String::new(),
                     evaluated_on: None,
                     recorded_by: caller.principal.subject.clone(),
                     recorded_at: clock::now(),
@@ -98,7 +99,9 @@ impl CareApi {
         let grade = AssignmentGrade::from_number(request.grade);
         violations.require(grade.is_some(), "grade", "is required");
         let comment = text(&mut violations, "comment", &request.comment, MAX_TEXT_CHARS, true);
-        let by = text(&mut violations, "evaluated_by", &request.evaluated_by, MAX_SHORT_CHARS, true);
+        // Who evaluated is the caller, as authenticated: the request's `evaluated_by` is only the name the
+        // evaluation is shown under (the body or person), never its recorded author.
+        let shown_as = text(&mut violations, "evaluated_by", &request.evaluated_by, MAX_SHORT_CHARS, true);
         finish(violations, "INVALID_EVALUATION", "the evaluation is not valid")?;
         let Some(grade) = grade else { return Err(status(ApiError::internal("validated fields missing"))) };
         let response = self
@@ -126,7 +129,8 @@ impl CareApi {
                 }
                 row.grade = grade.code().to_owned();
                 row.evaluation_comment = comment;
-                row.evaluated_by = by;
+                row.evaluated_by.clone_from(&caller.principal.subject);
+                row.evaluator_name = shown_as;
                 row.evaluated_on = Some(today);
                 assignment_store::update(conn, &row)?;
                 tx.set_object("assignment", &row.id);

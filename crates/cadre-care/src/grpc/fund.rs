@@ -65,7 +65,7 @@ fn progress_of(row: &ApplicationRow) -> Result<Progress, ApiError> {
         .ok_or_else(|| ApiError::internal(format!("application {} has state {:?}", row.id, row.state)))?;
     let approved_steps =
         usize::try_from(row.approved_steps).map_err(|_| ApiError::internal("negative steps"))?;
-    Ok(Progress { state, steps: view::steps(row), approved_steps })
+    Ok(Progress { state, steps: view::steps(row)?, approved_steps })
 }
 
 /// The first and last day of `day`'s calendar year.
@@ -185,7 +185,7 @@ impl CareApi {
                 };
                 fund_store::insert_application(conn, &row)?;
                 tx.set_object("fund_application", &row.id);
-                Ok(pb::SubmitFundApplicationResponse { application: Some(view::application(&row)) })
+                Ok(pb::SubmitFundApplicationResponse { application: Some(view::application(&row)?) })
             })
             .await
             .map_err(status)?;
@@ -196,16 +196,25 @@ impl CareApi {
         &self,
         request: Request<pb::GetFundApplicationRequest>,
     ) -> Result<Response<pb::GetFundApplicationResponse>, Status> {
+        let ctx = CallContext::from_request(&request);
         let caller = Caller::of(&request)?.clone();
         let id = require_id("application_id", &request.get_ref().application_id).map_err(status)?;
-        let row = self.db.run(move |conn| visible_application(conn, &caller, &id)).await.map_err(status)?;
-        Ok(Response::new(pb::GetFundApplicationResponse { application: Some(view::application(&row)) }))
+        // An application says why someone needs help (illness, bereavement): each read is recorded.
+        let application = self
+            .db
+            .audited_read(ctx, method!("GetFundApplication"), "fund_application", id.clone(), move |conn| {
+                view::application(&visible_application(conn, &caller, &id)?)
+            })
+            .await
+            .map_err(status)?;
+        Ok(Response::new(pb::GetFundApplicationResponse { application: Some(application) }))
     }
 
     pub(super) async fn list_fund_applications_impl(
         &self,
         request: Request<pb::ListFundApplicationsRequest>,
     ) -> Result<Response<pb::ListFundApplicationsResponse>, Status> {
+        let ctx = CallContext::from_request(&request);
         let caller = Caller::of(&request)?.clone();
         let request = request.into_inner();
         let limit = paging::page_size(request.page_size, 50, 500).map_err(status)?;
@@ -225,21 +234,22 @@ impl CareApi {
             &request.state.to_string(),
         ]);
         let after = after_token(&request.page_token, &filters)?;
-        let (rows, next) = self
+        let object =
+            if request.cadre_id.is_empty() { request.org_unit_id.clone() } else { request.cadre_id.clone() };
+        // Applications carry reasons and descriptions of illness and hardship: the read is recorded.
+        let (applications, next) = self
             .db
-            .run(move |conn| {
+            .audited_read(ctx, method!("ListFundApplications"), "fund_applications", object, move |conn| {
                 let reach = store::reach(conn, &caller.scope, &request.org_unit_id)?;
                 let cadre = Some(request.cadre_id.clone()).filter(|c| !c.is_empty());
                 let state = state.map(|s| s.code().to_owned());
                 let rows = fund_store::list_applications(conn, &reach, cadre, state, after, limit + 1)?;
-                Ok(page(rows, limit, &filters, |r| r.id.clone()))
+                let (rows, next) = page(rows, limit, &filters, |r| r.id.clone());
+                Ok((rows.iter().map(view::application).collect::<Result<Vec<_>, _>>()?, next))
             })
             .await
             .map_err(status)?;
-        Ok(Response::new(pb::ListFundApplicationsResponse {
-            applications: rows.iter().map(view::application).collect(),
-            next_page_token: next,
-        }))
+        Ok(Response::new(pb::ListFundApplicationsResponse { applications, next_page_token: next }))
     }
 
     pub(super) async fn decide_fund_application_impl(
@@ -273,12 +283,18 @@ impl CareApi {
             .mutate(ctx, method!("DecideFundApplication"), &request.request_id.clone(), &request, move |tx| {
                 let conn = tx.conn();
                 let mut row = visible_application(conn, &caller, &id)?;
-                if caller.principal.cadre_id.as_deref() == Some(row.cadre_id.as_str()) {
-                    return Err(denied("OWN_APPLICATION", "nobody decides an application for themself"));
+                // Neither the person helped nor whoever submitted the application decides on it.
+                if caller.principal.cadre_id.as_deref() == Some(row.cadre_id.as_str())
+                    || row.applied_by == caller.principal.subject
+                {
+                    return Err(denied(
+                        "OWN_APPLICATION",
+                        "nobody decides an application for themself or one they submitted",
+                    ));
                 }
                 let mut progress = progress_of(&row)?;
                 progress.decide(step, approved).map_err(fund_error)?;
-                let mut decisions = view::decisions(&row);
+                let mut decisions = view::decisions(&row)?;
                 decisions.push(StoredDecision {
                     step: step.code().to_owned(),
                     approved,
@@ -293,7 +309,7 @@ impl CareApi {
                 row.updated_at = clock::now();
                 fund_store::update_application(conn, &row)?;
                 tx.set_object("fund_application", &row.id);
-                Ok(pb::DecideFundApplicationResponse { application: Some(view::application(&row)) })
+                Ok(pb::DecideFundApplicationResponse { application: Some(view::application(&row)?) })
             })
             .await
             .map_err(status)?;
@@ -322,6 +338,8 @@ impl CareApi {
                 &request,
                 move |tx| {
                     let conn = tx.conn();
+                    // Read before the fund's row lock, yet not stale: `mutate` holds the audit chain's lock
+                    // from the start of the transaction, which every writer of an application takes too.
                     let mut row = visible_application(conn, &caller, &id)?;
                     let mut progress = progress_of(&row)?;
                     progress.disburse().map_err(fund_error)?;
@@ -358,7 +376,7 @@ impl CareApi {
                     tx.set_object("fund_application", &row.id);
                     events::fund_disbursed(tx, &row.id, &row.cadre_id, fen, on, after)?;
                     Ok(pb::DisburseFundApplicationResponse {
-                        application: Some(view::application(&row)),
+                        application: Some(view::application(&row)?),
                         balance_after_fen: after,
                     })
                 },

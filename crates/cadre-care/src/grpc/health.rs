@@ -226,12 +226,20 @@ impl CareApi {
                         _ => reach.admits(&c.id, &c.employing_unit_id),
                     })
                     .collect();
+                // The whole district: the year's checks without an id list. Otherwise the people's checks, at
+                // most `store::CHUNK` ids to a query.
+                let mut checks: BTreeMap<String, CheckRow> = BTreeMap::new();
+                let whole_district = reach.cadres.is_none() && reach.units.is_none();
                 let ids: Vec<String> = people.iter().map(|c| c.id.clone()).collect();
-                let checks: BTreeMap<String, CheckRow> =
-                    health_store::checks(conn, year, Some(&ids), None, i64::MAX)?
-                        .into_iter()
-                        .map(|c| (c.cadre_id.clone(), c))
-                        .collect();
+                let chunks: Vec<Option<&[String]>> =
+                    if whole_district { vec![None] } else { ids.chunks(store::CHUNK).map(Some).collect() };
+                for chunk in chunks {
+                    checks.extend(
+                        health_store::checks(conn, year, chunk, None, i64::MAX)?
+                            .into_iter()
+                            .map(|c| (c.cadre_id.clone(), c)),
+                    );
+                }
                 let mut response = pb::GetHealthCheckReportResponse::default();
                 for cadre in people {
                     let checked_on = checks.get(&cadre.id).map(|c| dates::date_to(c.checked_on));

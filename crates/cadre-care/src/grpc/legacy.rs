@@ -3,14 +3,18 @@
 
 use std::collections::BTreeMap;
 
-use cadre_platform::{ApiError, CallContext, DbConn, Violations, auth::Caller, clock, dates, paging};
+use cadre_platform::{
+    ApiError, CallContext, DbConn, Violations,
+    auth::{Caller, Role},
+    clock, dates, paging,
+};
 use cadre_projection::store as projection;
 use cadre_proto::care as pb;
 use tonic::{Request, Response, Status};
 
 use super::{
-    CareApi, MAX_SHORT_CHARS, MAX_TEXT_CHARS, after_token, finish, optional_id, page, past_date, status,
-    text, visible_cadre, visible_unit,
+    CareApi, MAX_SHORT_CHARS, MAX_TEXT_CHARS, after_token, denied, finish, holds, optional_id, page,
+    past_date, status, text, visible_cadre, visible_unit,
 };
 use crate::{
     domain::{
@@ -307,6 +311,15 @@ impl CareApi {
         let Some(decision) = decision else {
             return Err(status(ApiError::internal("validated fields missing")));
         };
+        // The org department approves, returns and rejects. A returned case goes back to whoever keeps the
+        // person's records (the unit's records keeper, the HR system) to correct it, and they resubmit it:
+        // RETURNED → PENDING is theirs as much as the org department's.
+        if decision != RegistrationDecision::Resubmit && !holds(&caller, &[Role::OrgOfficer]) {
+            return Err(status(denied(
+                "DECISION_NOT_YOURS",
+                format!("a 公务员登记 case is decided {decision} by the org department"),
+            )));
+        }
         let response = self
             .db
             .mutate(

@@ -61,17 +61,26 @@ fn leads(cadre: &CadreView) -> bool {
     cadre.is_leader || cadre.is_team_member || cadre.is_principal
 }
 
-/// The units an overdue report covers: the reach's, or every unit with people.
-fn units_of(conn: &mut DbConn, reach: &Reach) -> Result<Vec<String>, ApiError> {
-    Ok(match &reach.units {
-        Some(units) => units.clone(),
-        None => projection::active_cadres(conn)?
-            .into_iter()
-            .map(|c| c.employing_unit_id)
-            .collect::<BTreeSet<_>>()
-            .into_iter()
-            .collect(),
-    })
+/// The cadres in post an overdue report covers, by employing unit: those employed in the reach's units, or
+/// (a reach without a unit limit) everyone in post. One load, whatever the number of units.
+fn people_by_unit(conn: &mut DbConn, reach: &Reach) -> Result<BTreeMap<String, Vec<CadreView>>, ApiError> {
+    let people = match &reach.units {
+        None => projection::active_cadres(conn)?,
+        // Whoever is employed in a unit of the reach is among its cadres (the scope and the subtree both
+        // take a unit's people with the unit).
+        Some(units) => {
+            let units: BTreeSet<&String> = units.iter().collect();
+            projection::cadres(conn, reach.cadres.as_deref().unwrap_or_default())?
+                .into_iter()
+                .filter(|c| c.active && units.contains(&c.employing_unit_id))
+                .collect()
+        }
+    };
+    let mut by_unit: BTreeMap<String, Vec<CadreView>> = BTreeMap::new();
+    for person in people {
+        by_unit.entry(person.employing_unit_id.clone()).or_default().push(person);
+    }
+    Ok(by_unit)
 }
 
 impl CareApi {
@@ -365,7 +374,8 @@ impl CareApi {
             .await
             .map_err(status)?;
         Ok(Response::new(pb::ListTalksResponse {
-            talks: rows.iter().map(|(r, p)| view::talk(r, p)).collect(),
+            // Who, when, what kind: the content is GetTalk's, one audited read at a time.
+            talks: rows.iter().map(|(r, p)| view::talk_listed(r, p)).collect(),
             next_page_token: next,
         }))
     }
@@ -383,35 +393,52 @@ impl CareApi {
                 let reach = store::reach(conn, &caller.scope, &request.org_unit_id)?;
                 let policy = store::policy::on(conn, today)?;
                 let (year_start, _) = talk::year_of(today);
+                // A few set-based reads: the people once, every leader's charges at once, the year's talks
+                // of everyone involved with their parties in one join; then each unit in memory.
+                let units = people_by_unit(conn, &reach)?;
                 let mut names: BTreeMap<String, String> = BTreeMap::new();
-                let mut out = Vec::new();
-                for unit in units_of(conn, &reach)? {
-                    let people = projection::cadres_employed_in(conn, &unit)?;
-                    for person in &people {
+                let mut leaders_of: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+                for (unit, people) in &units {
+                    for person in people {
                         names.insert(person.id.clone(), person.name.clone());
                     }
+                    leaders_of
+                        .insert(unit, people.iter().filter(|c| leads(c)).map(|c| c.id.clone()).collect());
+                }
+                let all_leaders: Vec<String> = leaders_of.values().flatten().cloned().collect();
+                let charges = talk_store::charges_of_leaders(conn, &all_leaders)?;
+                let mut involved: BTreeSet<String> = all_leaders.iter().cloned().collect();
+                involved.extend(charges.iter().map(|(_, c)| c.clone()));
+                let involved: Vec<String> = involved.into_iter().collect();
+                let held: Vec<HeldTalk> = talk_store::held_since(conn, &involved, year_start)?
+                    .into_iter()
+                    .map(|(parties, held_on)| HeldTalk { parties, held_on })
+                    .collect();
+                // The charged cadres of other units, named in one read.
+                let unnamed: Vec<String> =
+                    charges.iter().map(|(_, c)| c.clone()).filter(|c| !names.contains_key(c)).collect();
+                for cadre in projection::cadres(conn, &unnamed)? {
+                    names.insert(cadre.id, cadre.name);
+                }
+                let mut out = Vec::new();
+                for (unit, people) in &units {
                     let team: Vec<TeamMember> = people
                         .iter()
                         .filter(|c| c.is_team_member || c.is_principal)
                         .map(|c| TeamMember { id: c.id.clone(), principal: c.is_principal })
                         .collect();
-                    let leaders: Vec<String> =
-                        people.iter().filter(|c| leads(c)).map(|c| c.id.clone()).collect();
-                    let charges = talk_store::charges_of_leaders(conn, &leaders)?;
-                    let mut involved: Vec<String> = leaders.clone();
-                    involved.extend(charges.iter().map(|(_, c)| c.clone()));
-                    let held: Vec<HeldTalk> = talk_store::held_since(conn, &involved, year_start)?
-                        .into_iter()
-                        .map(|(parties, held_on)| HeldTalk { parties, held_on })
+                    let leaders = &leaders_of[unit.as_str()];
+                    let unit_charges: Vec<(String, String)> =
+                        charges.iter().filter(|(l, _)| leaders.contains(l)).cloned().collect();
+                    let mut mine: BTreeSet<&str> = leaders.iter().map(String::as_str).collect();
+                    mine.extend(team.iter().map(|t| t.id.as_str()));
+                    mine.extend(unit_charges.iter().map(|(_, c)| c.as_str()));
+                    let unit_held: Vec<HeldTalk> = held
+                        .iter()
+                        .filter(|t| t.parties.iter().any(|p| mine.contains(p.as_str())))
+                        .cloned()
                         .collect();
-                    for owed in talk::outstanding(&team, &charges, &held, today, &policy.talk) {
-                        for id in [&owed.first, &owed.other] {
-                            if !names.contains_key(id)
-                                && let Some(c) = projection::cadre(conn, id)?
-                            {
-                                names.insert(c.id, c.name);
-                            }
-                        }
+                    for owed in talk::outstanding(&team, &unit_charges, &unit_held, today, &policy.talk) {
                         out.push(pb::OverdueTalk {
                             kind: owed.kind.number(),
                             cadre_name: names.get(&owed.first).cloned().unwrap_or_default(),

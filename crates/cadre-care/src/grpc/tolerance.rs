@@ -62,6 +62,15 @@ impl CareApi {
             .mutate(ctx, method!("OpenToleranceReview"), &request.request_id.clone(), &request, move |tx| {
                 let conn = tx.conn();
                 let cadre = visible_cadre(conn, &caller, &cadre_id)?;
+                // One review per measure: a second would let two bodies decide the same case differently.
+                // The unique index on measure_source_id backs this up against a concurrent open.
+                if let Some(existing) = tolerance_store::of_measure(conn, &source_id)? {
+                    return Err(ApiError::already_exists(
+                        "REVIEW_EXISTS",
+                        format!("measure {source_id} already has the tolerance review {}", existing.id),
+                    )
+                    .with_metadata("review_id", existing.id));
+                }
                 let row = ReviewRow {
                     id: store::new_id(),
                     cadre_id: cadre.id,
@@ -169,9 +178,8 @@ impl CareApi {
                 row.decided_on = Some(decided_on);
                 tolerance_store::update(conn, &row)?;
                 tx.set_object("tolerance_review", &row.id);
-                let review = view::review(&row);
-                events::tolerance_decided(tx, review.clone())?;
-                Ok(pb::DecideToleranceReviewResponse { review: Some(review) })
+                events::tolerance_decided(tx, view::review_decided(&row))?;
+                Ok(pb::DecideToleranceReviewResponse { review: Some(view::review(&row)) })
             })
             .await
             .map_err(status)?;

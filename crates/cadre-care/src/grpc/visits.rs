@@ -73,6 +73,7 @@ impl CareApi {
         &self,
         request: Request<pb::ListVisitTriggersRequest>,
     ) -> Result<Response<pb::ListVisitTriggersResponse>, Status> {
+        let ctx = CallContext::from_request(&request);
         let caller = Caller::of(&request)?.clone();
         let request = request.into_inner();
         let today = self.today();
@@ -80,9 +81,11 @@ impl CareApi {
         let which = super::talks::which(request.filter, today).map_err(status)?;
         let filters = paging::filter_fingerprint(&[&request.org_unit_id, &request.filter.to_string()]);
         let after = after_token(&request.page_token, &filters)?;
+        let object = request.org_unit_id.clone();
+        // A trigger says who is in hospital, seriously ill or bereaved: the read is recorded.
         let (rows, next) = self
             .db
-            .run(move |conn| {
+            .audited_read(ctx, method!("ListVisitTriggers"), "visit_triggers", object, move |conn| {
                 let reach = store::reach(conn, &caller.scope, &request.org_unit_id)?;
                 let rows = visit_store::triggers(conn, &reach, which, after, limit + 1)?;
                 Ok(page(rows, limit, &filters, |r| r.id.clone()))
@@ -136,16 +139,13 @@ impl CareApi {
                     recorded_by: caller.principal.subject.clone(),
                     recorded_at: clock::now(),
                 };
-                if !application_id.is_empty() {
-                    let application = fund_store::application(conn, &application_id)?
-                        .filter(|a| a.cadre_id == cadre.id)
-                        .ok_or_else(|| {
-                            ApiError::not_found(
-                                "APPLICATION_NOT_FOUND",
-                                format!("no fund application {application_id} of the cadre"),
-                            )
-                        })?;
-                    drop(application);
+                if !application_id.is_empty()
+                    && !fund_store::application_of(conn, &application_id, &cadre.id)?
+                {
+                    return Err(ApiError::not_found(
+                        "APPLICATION_NOT_FOUND",
+                        format!("no fund application {application_id} of the cadre"),
+                    ));
                 }
                 if !trigger_id.is_empty() {
                     let mut trigger = visit_store::trigger(conn, &trigger_id)?
@@ -185,14 +185,18 @@ impl CareApi {
         &self,
         request: Request<pb::ListVisitsRequest>,
     ) -> Result<Response<pb::ListVisitsResponse>, Status> {
+        let ctx = CallContext::from_request(&request);
         let caller = Caller::of(&request)?.clone();
         let request = request.into_inner();
         let limit = paging::page_size(request.page_size, 50, 500).map_err(status)?;
         let filters = paging::filter_fingerprint(&[&request.cadre_id, &request.org_unit_id]);
         let after = after_token(&request.page_token, &filters)?;
+        let object =
+            if request.cadre_id.is_empty() { request.org_unit_id.clone() } else { request.cadre_id.clone() };
+        // A visit's notes are about someone's illness or loss: the read is recorded.
         let (rows, next) = self
             .db
-            .run(move |conn| {
+            .audited_read(ctx, method!("ListVisits"), "visits", object, move |conn| {
                 let reach = store::reach(conn, &caller.scope, &request.org_unit_id)?;
                 let cadre = Some(request.cadre_id.clone()).filter(|c| !c.is_empty());
                 let rows = visit_store::list(conn, &reach, cadre, after, limit + 1)?;

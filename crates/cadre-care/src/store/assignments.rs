@@ -21,7 +21,10 @@ pub struct AssignmentRow {
     pub end_date: NaiveDate,
     pub grade: String,
     pub evaluation_comment: String,
+    /// The subject of the principal who recorded the evaluation.
     pub evaluated_by: String,
+    /// The body or person the evaluation is shown under, as they gave it (display only).
+    pub evaluator_name: String,
     pub evaluated_on: Option<NaiveDate>,
     pub recorded_by: String,
     pub recorded_at: NaiveDateTime,
@@ -54,14 +57,26 @@ pub fn list(
     after: Option<String>,
     limit: i64,
 ) -> Result<Vec<AssignmentRow>, ApiError> {
-    let mut query = assignments::table.into_boxed();
-    query = reach_filter!(query, reach, assignments::cadre_id, assignments::org_unit_id);
-    if let Some(cadre) = cadre_id {
-        query = query.filter(assignments::cadre_id.eq(cadre));
-    }
-    if let Some(kind) = kind {
-        query = query.filter(assignments::kind.eq(kind));
-    }
-    query = after_id!(query, after, assignments::id, true);
-    Ok(query.order(assignments::id.desc()).limit(limit).select(AssignmentRow::as_select()).load(conn)?)
+    super::chunked(
+        reach,
+        limit,
+        true,
+        |r: &AssignmentRow| r.id.as_str(),
+        |reach| {
+            let mut query = assignments::table.into_boxed();
+            query = reach_filter!(query, reach, assignments::cadre_id, assignments::org_unit_id);
+            if let Some(cadre) = cadre_id.clone() {
+                query = query.filter(assignments::cadre_id.eq(cadre));
+            }
+            if let Some(kind) = kind.clone() {
+                query = query.filter(assignments::kind.eq(kind));
+            }
+            query = after_id!(query, after.clone(), assignments::id, true);
+            Ok(query
+                .order(assignments::id.desc())
+                .limit(limit)
+                .select(AssignmentRow::as_select())
+                .load(conn)?)
+        },
+    )
 }

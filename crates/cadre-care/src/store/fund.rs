@@ -151,6 +151,17 @@ pub fn application(conn: &mut DbConn, id: &str) -> Result<Option<ApplicationRow>
     Ok(fund_applications::table.find(id).select(ApplicationRow::as_select()).first(conn).optional()?)
 }
 
+/// Whether the application `id` exists and is for `cadre_id`.
+pub fn application_of(conn: &mut DbConn, id: &str, cadre_id: &str) -> Result<bool, ApiError> {
+    let found: Option<String> = fund_applications::table
+        .find(id)
+        .filter(fund_applications::cadre_id.eq(cadre_id))
+        .select(fund_applications::id)
+        .first(conn)
+        .optional()?;
+    Ok(found.is_some())
+}
+
 /// Applications within `reach`, oldest first, after `after`, at most `limit`.
 pub fn list_applications(
     conn: &mut DbConn,
@@ -160,18 +171,26 @@ pub fn list_applications(
     after: Option<String>,
     limit: i64,
 ) -> Result<Vec<ApplicationRow>, ApiError> {
-    let mut query = fund_applications::table.into_boxed();
-    query = reach_filter!(query, reach, fund_applications::cadre_id, fund_applications::org_unit_id);
-    if let Some(cadre) = cadre_id {
-        query = query.filter(fund_applications::cadre_id.eq(cadre));
-    }
-    if let Some(state) = state {
-        query = query.filter(fund_applications::state.eq(state));
-    }
-    query = after_id!(query, after, fund_applications::id, false);
-    Ok(query
-        .order(fund_applications::id.asc())
-        .limit(limit)
-        .select(ApplicationRow::as_select())
-        .load(conn)?)
+    super::chunked(
+        reach,
+        limit,
+        false,
+        |r: &ApplicationRow| r.id.as_str(),
+        |reach| {
+            let mut query = fund_applications::table.into_boxed();
+            query = reach_filter!(query, reach, fund_applications::cadre_id, fund_applications::org_unit_id);
+            if let Some(cadre) = cadre_id.clone() {
+                query = query.filter(fund_applications::cadre_id.eq(cadre));
+            }
+            if let Some(state) = state.clone() {
+                query = query.filter(fund_applications::state.eq(state));
+            }
+            query = after_id!(query, after.clone(), fund_applications::id, false);
+            Ok(query
+                .order(fund_applications::id.asc())
+                .limit(limit)
+                .select(ApplicationRow::as_select())
+                .load(conn)?)
+        },
+    )
 }

@@ -8,6 +8,7 @@ use super::{
     Reach,
     schema::{backlog_items, registration_cases, transfer_cases},
 };
+use crate::domain::codes::RegistrationState;
 
 /// A 调任 case.
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable, AsChangeset)]
@@ -127,7 +128,10 @@ pub fn registration(conn: &mut DbConn, id: &str) -> Result<Option<RegistrationRo
 pub fn open_registration_of(conn: &mut DbConn, cadre_id: &str) -> Result<Option<RegistrationRow>, ApiError> {
     Ok(registration_cases::table
         .filter(registration_cases::cadre_id.eq(cadre_id))
-        .filter(registration_cases::state.eq_any(["PENDING", "RETURNED"]))
+        .filter(
+            registration_cases::state
+                .eq_any([RegistrationState::Pending.code(), RegistrationState::Returned.code()]),
+        )
         .select(RegistrationRow::as_select())
         .first(conn)
         .optional()?)
@@ -141,17 +145,26 @@ pub fn registrations(
     after: Option<String>,
     limit: i64,
 ) -> Result<Vec<RegistrationRow>, ApiError> {
-    let mut query = registration_cases::table.into_boxed();
-    query = reach_filter!(query, reach, registration_cases::cadre_id, registration_cases::org_unit_id);
-    if let Some(state) = state {
-        query = query.filter(registration_cases::state.eq(state));
-    }
-    query = after_id!(query, after, registration_cases::id, false);
-    Ok(query
-        .order(registration_cases::id.asc())
-        .limit(limit)
-        .select(RegistrationRow::as_select())
-        .load(conn)?)
+    super::chunked(
+        reach,
+        limit,
+        false,
+        |r: &RegistrationRow| r.id.as_str(),
+        |reach| {
+            let mut query = registration_cases::table.into_boxed();
+            query =
+                reach_filter!(query, reach, registration_cases::cadre_id, registration_cases::org_unit_id);
+            if let Some(state) = state.clone() {
+                query = query.filter(registration_cases::state.eq(state));
+            }
+            query = after_id!(query, after.clone(), registration_cases::id, false);
+            Ok(query
+                .order(registration_cases::id.asc())
+                .limit(limit)
+                .select(RegistrationRow::as_select())
+                .load(conn)?)
+        },
+    )
 }
 
 /// Stores a new backlog item.

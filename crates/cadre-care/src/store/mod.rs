@@ -64,9 +64,55 @@ pub fn json(values: &[String]) -> String {
     serde_json::to_string(values).unwrap_or_else(|_| "[]".to_owned())
 }
 
-/// A list of strings stored as JSON.
+/// A list of strings stored as JSON, for display: text the service did not write reads as no entries.
 pub fn strings(json: &str) -> Vec<String> {
     serde_json::from_str(json).unwrap_or_default()
+}
+
+/// A list of strings stored as JSON that decides something (an approval chain): unreadable text is an
+/// internal error, never an empty list.
+pub fn strings_strict(json: &str, what: &str) -> Result<Vec<String>, ApiError> {
+    serde_json::from_str(json).map_err(|e| ApiError::internal(format!("stored {what} unreadable: {e}")))
+}
+
+/// The most ids one `IN` list binds, as `cadre_projection` does.
+pub const CHUNK: usize = 500;
+
+/// Runs a keyset-paged `query` over `reach` with at most [`CHUNK`] ids in each `IN` list, and merges the
+/// pieces into the one page the whole reach gives: sorted by `id` (descending when `descending`), each row
+/// once, at most `limit`. A reach whose lists are short enough is queried once, as it is.
+pub fn chunked<T>(
+    reach: &Reach,
+    limit: i64,
+    descending: bool,
+    id: impl Fn(&T) -> &str,
+    mut query: impl FnMut(&Reach) -> Result<Vec<T>, ApiError>,
+) -> Result<Vec<T>, ApiError> {
+    let short = |list: &Option<Vec<String>>| list.as_ref().is_none_or(|l| l.len() <= CHUNK);
+    if short(&reach.cadres) && short(&reach.units) {
+        return query(reach);
+    }
+    let pieces = |list: &[String]| list.chunks(CHUNK).map(<[String]>::to_vec).collect::<Vec<_>>();
+    let subs: Vec<Reach> = match (&reach.cadres, &reach.units) {
+        (None, None) => vec![reach.clone()],
+        (Some(c), None) => pieces(c).into_iter().map(|c| Reach { cadres: Some(c), units: None }).collect(),
+        (None, Some(u)) => pieces(u).into_iter().map(|u| Reach { cadres: None, units: Some(u) }).collect(),
+        // Records of these cadres or of these units: each piece of either list on its own, the other list
+        // empty, and the union of the answers.
+        (Some(c), Some(u)) => pieces(c)
+            .into_iter()
+            .map(|c| Reach { cadres: Some(c), units: Some(Vec::new()) })
+            .chain(pieces(u).into_iter().map(|u| Reach { cadres: Some(Vec::new()), units: Some(u) }))
+            .collect(),
+    };
+    let mut rows = Vec::new();
+    for sub in &subs {
+        rows.extend(query(sub)?);
+    }
+    rows.sort_by(|a, b| if descending { id(b).cmp(id(a)) } else { id(a).cmp(id(b)) });
+    rows.dedup_by(|a, b| id(a) == id(b));
+    rows.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+    Ok(rows)
 }
 
 /// The ids of the cadres `scope` sees (`None`: the whole district), as the directory's rule for cadre
@@ -179,6 +225,55 @@ mod tests {
     use std::path::Path;
 
     use super::Reach;
+
+    #[test]
+    fn a_long_reach_is_queried_in_chunks_and_merged_into_one_page() {
+        // Rows "c<n>" of cadre n and "u<n>" of unit n; the query answers a sub-reach like SQL would.
+        let cadres: Vec<String> = (0..1200).map(|n| format!("{n:05}")).collect();
+        let units: Vec<String> = (0..700).map(|n| format!("{n:05}")).collect();
+        let reach = Reach { cadres: Some(cadres.clone()), units: Some(units.clone()) };
+        let mut calls = 0;
+        let rows = super::chunked(
+            &reach,
+            10,
+            true,
+            |r: &String| r.as_str(),
+            |sub| {
+                calls += 1;
+                assert!(sub.cadres.as_ref().is_none_or(|c| c.len() <= super::CHUNK));
+                assert!(sub.units.as_ref().is_none_or(|u| u.len() <= super::CHUNK));
+                let mut out: Vec<String> = Vec::new();
+                out.extend(sub.cadres.iter().flatten().map(|c| format!("c{c}")));
+                out.extend(sub.units.iter().flatten().map(|u| format!("u{u}")));
+                out.sort();
+                out.reverse();
+                out.truncate(10);
+                Ok(out)
+            },
+        )
+        .unwrap();
+        assert_eq!(calls, 3 + 2);
+        let mut all: Vec<String> =
+            cadres.iter().map(|c| format!("c{c}")).chain(units.iter().map(|u| format!("u{u}"))).collect();
+        all.sort();
+        all.reverse();
+        all.truncate(10);
+        assert_eq!(rows, all);
+        let short = Reach { cadres: Some(vec!["a".into()]), units: None };
+        let mut calls = 0;
+        super::chunked(
+            &short,
+            10,
+            false,
+            |r: &String| r.as_str(),
+            |_| {
+                calls += 1;
+                Ok(Vec::new())
+            },
+        )
+        .unwrap();
+        assert_eq!(calls, 1);
+    }
 
     #[test]
     fn reach_admits_by_cadre_or_unit() {

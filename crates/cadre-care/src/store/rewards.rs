@@ -91,22 +91,31 @@ pub fn list(
     after: Option<String>,
     limit: i64,
 ) -> Result<Vec<RewardRow>, ApiError> {
-    let mut query = rewards::table.into_boxed();
-    query = reach_filter!(query, reach, rewards::cadre_id, rewards::org_unit_id);
-    if let Some(cadre) = &filter.cadre_id {
-        query = query.filter(rewards::cadre_id.eq(cadre.clone()));
-    }
-    if let Some(year) = filter.year {
-        let (start, end) = (NaiveDate::from_ymd_opt(year, 1, 1), NaiveDate::from_ymd_opt(year, 12, 31));
-        if let (Some(start), Some(end)) = (start, end) {
-            query = query.filter(rewards::award_date.between(start, end));
-        }
-    }
-    if let Some(kind) = &filter.kind {
-        query = query.filter(rewards::kind.eq(kind.clone()));
-    }
-    query = after_id!(query, after, rewards::id, true);
-    Ok(query.order(rewards::id.desc()).limit(limit).select(RewardRow::as_select()).load(conn)?)
+    super::chunked(
+        reach,
+        limit,
+        true,
+        |r: &RewardRow| r.id.as_str(),
+        |reach| {
+            let mut query = rewards::table.into_boxed();
+            query = reach_filter!(query, reach, rewards::cadre_id, rewards::org_unit_id);
+            if let Some(cadre) = &filter.cadre_id {
+                query = query.filter(rewards::cadre_id.eq(cadre.clone()));
+            }
+            if let Some(year) = filter.year {
+                let (start, end) =
+                    (NaiveDate::from_ymd_opt(year, 1, 1), NaiveDate::from_ymd_opt(year, 12, 31));
+                if let (Some(start), Some(end)) = (start, end) {
+                    query = query.filter(rewards::award_date.between(start, end));
+                }
+            }
+            if let Some(kind) = &filter.kind {
+                query = query.filter(rewards::kind.eq(kind.clone()));
+            }
+            query = after_id!(query, after.clone(), rewards::id, true);
+            Ok(query.order(rewards::id.desc()).limit(limit).select(RewardRow::as_select()).load(conn)?)
+        },
+    )
 }
 
 /// Whether any reward is recorded (the demo seeds only an empty register).
@@ -149,13 +158,25 @@ pub fn list_proposals(
     after: Option<String>,
     limit: i64,
 ) -> Result<Vec<ProposalRow>, ApiError> {
-    let mut query = reward_proposals::table.into_boxed();
-    query = reach_filter!(query, reach, reward_proposals::cadre_id, reward_proposals::org_unit_id);
-    if let Some(state) = state {
-        query = query.filter(reward_proposals::state.eq(state));
-    }
-    query = after_id!(query, after, reward_proposals::id, false);
-    Ok(query.order(reward_proposals::id.asc()).limit(limit).select(ProposalRow::as_select()).load(conn)?)
+    super::chunked(
+        reach,
+        limit,
+        false,
+        |r: &ProposalRow| r.id.as_str(),
+        |reach| {
+            let mut query = reward_proposals::table.into_boxed();
+            query = reach_filter!(query, reach, reward_proposals::cadre_id, reward_proposals::org_unit_id);
+            if let Some(state) = state.clone() {
+                query = query.filter(reward_proposals::state.eq(state));
+            }
+            query = after_id!(query, after.clone(), reward_proposals::id, false);
+            Ok(query
+                .order(reward_proposals::id.asc())
+                .limit(limit)
+                .select(ProposalRow::as_select())
+                .load(conn)?)
+        },
+    )
 }
 
 /// The last revision seen of an annual result.

@@ -232,6 +232,7 @@ diesel::table! {
         grade -> Text,
         evaluation_comment -> Text,
         evaluated_by -> Text,
+        evaluator_name -> Text,
         evaluated_on -> Nullable<Date>,
         recorded_by -> Text,
         recorded_at -> Timestamp,

@@ -51,6 +51,15 @@ pub fn get(conn: &mut DbConn, id: &str) -> Result<Option<ReviewRow>, ApiError> {
     Ok(tolerance_reviews::table.find(id).select(ReviewRow::as_select()).first(conn).optional()?)
 }
 
+/// The review of a conduct measure, if one was opened (at most one: the index is unique).
+pub fn of_measure(conn: &mut DbConn, measure_source_id: &str) -> Result<Option<ReviewRow>, ApiError> {
+    Ok(tolerance_reviews::table
+        .filter(tolerance_reviews::measure_source_id.eq(measure_source_id))
+        .select(ReviewRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
 /// Reviews of cadres within `reach`, oldest first.
 pub fn list(
     conn: &mut DbConn,
@@ -60,16 +69,28 @@ pub fn list(
     after: Option<String>,
     limit: i64,
 ) -> Result<Vec<ReviewRow>, ApiError> {
-    let mut query = tolerance_reviews::table.into_boxed();
-    if let Some(cadres) = &reach.cadres {
-        query = query.filter(tolerance_reviews::cadre_id.eq_any(cadres.clone()));
-    }
-    if let Some(cadre) = cadre_id {
-        query = query.filter(tolerance_reviews::cadre_id.eq(cadre));
-    }
-    if let Some(measure) = measure_source_id {
-        query = query.filter(tolerance_reviews::measure_source_id.eq(measure));
-    }
-    query = after_id!(query, after, tolerance_reviews::id, false);
-    Ok(query.order(tolerance_reviews::id.asc()).limit(limit).select(ReviewRow::as_select()).load(conn)?)
+    super::chunked(
+        reach,
+        limit,
+        false,
+        |r: &ReviewRow| r.id.as_str(),
+        |reach| {
+            let mut query = tolerance_reviews::table.into_boxed();
+            if let Some(cadres) = &reach.cadres {
+                query = query.filter(tolerance_reviews::cadre_id.eq_any(cadres.clone()));
+            }
+            if let Some(cadre) = cadre_id.clone() {
+                query = query.filter(tolerance_reviews::cadre_id.eq(cadre));
+            }
+            if let Some(measure) = measure_source_id.clone() {
+                query = query.filter(tolerance_reviews::measure_source_id.eq(measure));
+            }
+            query = after_id!(query, after.clone(), tolerance_reviews::id, false);
+            Ok(query
+                .order(tolerance_reviews::id.asc())
+                .limit(limit)
+                .select(ReviewRow::as_select())
+                .load(conn)?)
+        },
+    )
 }

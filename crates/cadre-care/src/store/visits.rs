@@ -84,18 +84,30 @@ pub fn triggers(
     after: Option<String>,
     limit: i64,
 ) -> Result<Vec<TriggerRow>, ApiError> {
-    let mut query = visit_triggers::table.into_boxed();
-    query = reach_filter!(query, reach, visit_triggers::cadre_id, visit_triggers::org_unit_id);
-    query = match which {
-        Which::All => query,
-        Which::Open => query.filter(visit_triggers::visit_id.eq("")),
-        Which::Overdue(today) => {
-            query.filter(visit_triggers::visit_id.eq("")).filter(visit_triggers::due_on.lt(today))
-        }
-        Which::Closed => query.filter(visit_triggers::visit_id.ne("")),
-    };
-    query = after_id!(query, after, visit_triggers::id, false);
-    Ok(query.order(visit_triggers::id.asc()).limit(limit).select(TriggerRow::as_select()).load(conn)?)
+    super::chunked(
+        reach,
+        limit,
+        false,
+        |r: &TriggerRow| r.id.as_str(),
+        |reach| {
+            let mut query = visit_triggers::table.into_boxed();
+            query = reach_filter!(query, reach, visit_triggers::cadre_id, visit_triggers::org_unit_id);
+            query = match which {
+                Which::All => query,
+                Which::Open => query.filter(visit_triggers::visit_id.eq("")),
+                Which::Overdue(today) => {
+                    query.filter(visit_triggers::visit_id.eq("")).filter(visit_triggers::due_on.lt(today))
+                }
+                Which::Closed => query.filter(visit_triggers::visit_id.ne("")),
+            };
+            query = after_id!(query, after.clone(), visit_triggers::id, false);
+            Ok(query
+                .order(visit_triggers::id.asc())
+                .limit(limit)
+                .select(TriggerRow::as_select())
+                .load(conn)?)
+        },
+    )
 }
 
 /// Stores a new visit.
@@ -112,11 +124,19 @@ pub fn list(
     after: Option<String>,
     limit: i64,
 ) -> Result<Vec<VisitRow>, ApiError> {
-    let mut query = visits::table.into_boxed();
-    query = reach_filter!(query, reach, visits::cadre_id, visits::org_unit_id);
-    if let Some(cadre) = cadre_id {
-        query = query.filter(visits::cadre_id.eq(cadre));
-    }
-    query = after_id!(query, after, visits::id, true);
-    Ok(query.order(visits::id.desc()).limit(limit).select(VisitRow::as_select()).load(conn)?)
+    super::chunked(
+        reach,
+        limit,
+        true,
+        |r: &VisitRow| r.id.as_str(),
+        |reach| {
+            let mut query = visits::table.into_boxed();
+            query = reach_filter!(query, reach, visits::cadre_id, visits::org_unit_id);
+            if let Some(cadre) = cadre_id.clone() {
+                query = query.filter(visits::cadre_id.eq(cadre));
+            }
+            query = after_id!(query, after.clone(), visits::id, true);
+            Ok(query.order(visits::id.desc()).limit(limit).select(VisitRow::as_select()).load(conn)?)
+        },
+    )
 }

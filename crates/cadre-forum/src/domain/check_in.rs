@@ -34,11 +34,16 @@ pub struct CheckInWindow {
 
 impl CheckInWindow {
     /// The window of a session from `starts` to `ends`: `before` minutes before the start to `after`
-    /// minutes after the end.
+    /// minutes after the end. Near the ends of what a date can hold the window stops there rather than
+    /// overflowing (the requests bound their instants well inside).
     pub fn around(starts: DateTime<Utc>, ends: DateTime<Utc>, before: u32, after: u32) -> Self {
         Self {
-            opens: starts - Duration::minutes(i64::from(before)),
-            closes: ends + Duration::minutes(i64::from(after)),
+            opens: starts
+                .checked_sub_signed(Duration::minutes(i64::from(before)))
+                .unwrap_or(DateTime::<Utc>::MIN_UTC),
+            closes: ends
+                .checked_add_signed(Duration::minutes(i64::from(after)))
+                .unwrap_or(DateTime::<Utc>::MAX_UTC),
         }
     }
 
@@ -173,6 +178,15 @@ mod tests {
         assert!(w.contains(at("2026-03-02T00:30:00Z")));
         assert!(w.contains(at("2026-03-02T03:30:00Z")));
         assert!(!w.contains(at("2026-03-02T03:30:01Z")));
+    }
+
+    #[test]
+    fn a_window_at_the_ends_of_time_does_not_overflow() {
+        let (min, max) = (DateTime::<Utc>::MIN_UTC, DateTime::<Utc>::MAX_UTC);
+        let w = CheckInWindow::around(min, max, u32::MAX, u32::MAX);
+        assert_eq!((w.opens, w.closes), (min, max));
+        let w = CheckInWindow::around(max - Duration::minutes(10), max, 30, 30);
+        assert_eq!((w.opens, w.closes), (max - Duration::minutes(40), max));
     }
 
     #[test]

@@ -49,6 +49,21 @@ fn state_of(row: &SessionRow) -> Result<SessionState, ApiError> {
         .ok_or_else(|| ApiError::internal(format!("session {} has state {:?}", row.id, row.state)))
 }
 
+/// Refuses recording an attendance after the fact (a sign-in sheet, a correction) at a session that has not
+/// started by `now`: nobody has attended it yet. (A check-in, at the venue, may come a little before the
+/// start, inside its window.)
+fn require_started(session: &SessionRow, now: chrono::DateTime<chrono::Utc>) -> Result<(), ApiError> {
+    let starts = store::instant(session.starts_at);
+    if now < starts {
+        return Err(visible::refused(
+            "SESSION_NOT_STARTED",
+            format!("session {} has not started: attendance is recorded once it has", session.id),
+        )
+        .with_metadata("start_time", starts.to_rfc3339()));
+    }
+    Ok(())
+}
+
 /// A refused check-in as the caller sees it.
 fn check_in_refused(refusal: CheckInRefusal, window: &CheckInWindow) -> ApiError {
     let reason = refusal.reason();
@@ -229,6 +244,7 @@ impl ForumApi {
             .iter()
             .map(|r| (r.cadre_id.trim().to_owned(), r.external_id.trim().to_owned()))
             .collect();
+        let now = self.now();
         let response = self
             .db
             .mutate(ctx, method!("ImportSignInSheet"), &request.request_id.clone(), &request, move |tx| {
@@ -240,6 +256,7 @@ impl ForumApi {
                         format!("session {} was cancelled", session.id),
                     ));
                 }
+                require_started(&session, now)?;
                 let externals: Vec<String> = rows
                     .iter()
                     .filter(|(c, e)| c.is_empty() && !e.is_empty())
@@ -333,6 +350,7 @@ impl ForumApi {
             convert::text(&mut violations, "reason", &request.reason, convert::MAX_SHORT_CHARS, true);
         convert::finish(violations, "INVALID_CORRECTION", "the correction is not valid").map_err(status)?;
         let Some(action) = action else { return Err(status(ApiError::internal("validated action missing"))) };
+        let now = self.now();
         let response = self
             .db
             .mutate(ctx, method!("CorrectAttendance"), &request.request_id.clone(), &request, move |tx| {
@@ -346,6 +364,7 @@ impl ForumApi {
                             format!("session {} was cancelled", session.id),
                         ));
                     }
+                    require_started(&session, now)?;
                     let cadre = projection::cadre(conn, &cadre_id)?.ok_or_else(|| {
                         visible::cadre_not_found(&cadre_id).with_violation("cadre_id", "no such cadre")
                     })?;

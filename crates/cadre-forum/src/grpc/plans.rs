@@ -1,7 +1,7 @@
 //! The annual plan: the district's themes and minimums per level, each forum's planned sessions, and the
 //! completion of a year rolled up the unit tree.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use cadre_platform::{ApiError, CallContext, Violations, auth::Caller, clock};
 use cadre_proto::forum as pb;
@@ -39,12 +39,21 @@ impl ForumApi {
         if request.themes.len() > convert::MAX_THEMES {
             violations.add("themes", format!("at most {} themes", convert::MAX_THEMES));
         }
-        let themes: Vec<(String, String)> = request
+        let mut ids_seen = HashMap::new();
+        let themes: Vec<(String, String, String)> = request
             .themes
             .iter()
             .enumerate()
             .map(|(i, t)| {
+                let id = t.id.trim().to_owned();
+                if !id.is_empty() {
+                    convert::id(&mut violations, &format!("themes[{i}].id"), &id);
+                    if let Some(first) = ids_seen.insert(id.clone(), i) {
+                        violations.add(format!("themes[{i}].id"), format!("repeats themes[{first}].id"));
+                    }
+                }
                 (
+                    id,
                     convert::text(
                         &mut violations,
                         &format!("themes[{i}].title"),
@@ -79,18 +88,43 @@ impl ForumApi {
                     set_by: caller.principal.subject.clone(),
                     updated_at: clock::now(),
                 };
-                let theme_rows: Vec<ThemeRow> = themes
-                    .into_iter()
-                    .enumerate()
-                    .map(|(i, (title, description))| ThemeRow {
-                        id: store::new_id(),
+                // Themes keep their ids, which sessions refer to: one given with an id updates that theme
+                // of the year; one without is new; one left out is dropped, unless a session refers to it.
+                let conn = tx.conn();
+                let existing: HashSet<String> =
+                    plan_store::themes(conn, year)?.into_iter().map(|t| t.id).collect();
+                let mut theme_rows = Vec::with_capacity(themes.len());
+                for (i, (id, title, description)) in themes.into_iter().enumerate() {
+                    if !id.is_empty() && !existing.contains(&id) {
+                        return Err(visible::refused(
+                            "THEME_NOT_IN_PLAN",
+                            format!("{id} is not a theme of {year}"),
+                        )
+                        .with_violation(
+                            format!("themes[{i}].id"),
+                            format!("not one of the themes of {year}"),
+                        ));
+                    }
+                    theme_rows.push(ThemeRow {
+                        id: if id.is_empty() { store::new_id() } else { id },
                         year,
                         idx: i32::try_from(i).unwrap_or(i32::MAX),
                         title,
                         description,
-                    })
-                    .collect();
-                plan_store::set_district(tx.conn(), &row, &theme_rows)?;
+                    });
+                }
+                let kept: HashSet<&str> = theme_rows.iter().map(|t| t.id.as_str()).collect();
+                let dropped: Vec<String> =
+                    existing.iter().filter(|id| !kept.contains(id.as_str())).cloned().collect();
+                let in_use = session_store::themes_in_use(conn, &dropped)?;
+                if let Some(first) = in_use.first() {
+                    return Err(visible::refused(
+                        "THEME_IN_USE",
+                        format!("theme {first} of {year} is the theme of sessions: keep it (by its id)"),
+                    )
+                    .with_metadata("theme_ids", in_use.join(",")));
+                }
+                plan_store::set_district(conn, &row, &theme_rows)?;
                 tx.set_object("district_plan", &year.to_string());
                 let minimums = workflow::minimums(tx.conn(), year)?;
                 Ok(pb::SetDistrictPlanResponse {

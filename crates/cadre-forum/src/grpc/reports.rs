@@ -1,6 +1,12 @@
 //! Reports: speakers' duties in a period (for leave and assessment: teaching is duty, not leave), a cadre's
 //! learning ledger against the yearly quota, the people short of it in a unit subtree, and the statistics
 //! per level. Each is cut to the caller's scope; the sums and counts are SQL aggregates.
+//!
+//! What counts: a session counts once it is recorded as held (MarkSessionHeld, which needs it to have
+//! started), in the district year of its start. Its attendees' minutes and its speaker's teaching go on the
+//! ledger and into the shortfalls, and it and its attendances into the statistics, then and only then; an
+//! attendance at a session still planned (a check-in just before the start, a sheet imported before the
+//! organiser records the session held) waits for it.
 
 use std::collections::HashMap;
 
@@ -16,7 +22,7 @@ use crate::{
     store::{
         self, attendances as attendance_store,
         sessions::{self as session_store},
-        stats,
+        stats::{self, Figures},
     },
     view, workflow,
 };
@@ -94,16 +100,17 @@ impl ForumApi {
                     }
                 };
                 let (from, until) = store::days_range(from, until);
+                // A guest gives no duty: only sessions of the district's cadres count. They are left out in
+                // the query, so that a page is full whenever more duties follow.
                 let filter = session_store::Filter {
                     speakers,
+                    cadre_speakers_only: true,
                     from: Some(from),
                     until: Some(until),
                     not_cancelled: true,
                     ..Default::default()
                 };
-                let mut rows = session_store::list(conn, &filter, after, limit + 1)?;
-                // A guest gives no duty: only sessions of the district's cadres count.
-                rows.retain(|r| !r.speaker_cadre_id.is_empty());
+                let rows = session_store::list(conn, &filter, after, limit + 1)?;
                 Ok(paging::finish_page(rows, limit, &filters, |r| {
                     vec![convert::time_key(r.starts_at), r.id.clone()]
                 }))
@@ -144,10 +151,7 @@ impl ForumApi {
                 let (from, until) = store::year_range(year);
                 let mut entries = Vec::new();
                 let mut attended: i64 = 0;
-                for attendance in attendance_store::of_cadre(conn, &cadre_id, from, until)? {
-                    let topic = session_store::get(conn, &attendance.session_id)?
-                        .map(|s| s.topic)
-                        .unwrap_or_default();
+                for (attendance, topic) in attendance_store::held_of_cadre(conn, &cadre_id, from, until)? {
                     attended += i64::from(attendance.credited_minutes);
                     entries.push(pb::LedgerEntry {
                         session_id: attendance.session_id.clone(),
@@ -214,19 +218,27 @@ impl ForumApi {
         let (shortfalls, quota, next) = self
             .db
             .run(move |conn| {
-                let people = if unit_id.is_empty() {
-                    projection::active_cadres(conn)?
+                let (people, whole_district) = if unit_id.is_empty() {
+                    (projection::active_cadres(conn)?, caller.scope.is_district())
                 } else {
                     if !store::unit_in_scope(conn, &caller.scope, &unit_id)? {
                         return Err(visible::unit_not_found(&unit_id));
                     }
-                    projection::cadres_in_subtree(conn, &unit_id)?
+                    (projection::cadres_in_subtree(conn, &unit_id)?, false)
                 };
                 let scoped: Option<std::collections::HashSet<String>> =
                     store::cadre_ids_in_scope(conn, &caller.scope)?.map(|ids| ids.into_iter().collect());
+                let people: Vec<_> = people
+                    .into_iter()
+                    .filter(|c| scoped.as_ref().is_none_or(|ids| ids.contains(&c.id)))
+                    .collect();
                 let (from, until) = store::year_range(year);
+                // Only the people reported on are summed: the whole district's year in one grouped query
+                // (from the index by start), a subtree's or a scope's people by id.
+                let ids: Vec<String> = people.iter().map(|c| c.id.clone()).collect();
+                let restrict = (!whole_district).then_some(ids.as_slice());
                 let mut minutes: HashMap<String, i64> = HashMap::new();
-                for (cadre, sum) in attendance_store::minutes_per_cadre(conn, from, until)? {
+                for (cadre, sum) in attendance_store::held_minutes_per_cadre(conn, from, until, restrict)? {
                     *minutes.entry(cadre).or_default() += sum.unwrap_or(0);
                 }
                 for (cadre, sum) in session_store::teaching_per_speaker(conn, from, until)? {
@@ -235,7 +247,6 @@ impl ForumApi {
                 let quota = workflow::policy_of_year(conn, year)?.quota_minutes;
                 let mut short: Vec<pb::Shortfall> = people
                     .into_iter()
-                    .filter(|c| scoped.as_ref().is_none_or(|ids| ids.contains(&c.id)))
                     .filter_map(|c| {
                         let total = minutes.get(&c.id).copied().unwrap_or(0);
                         let missing = hours::shortfall(u64::try_from(total).unwrap_or(0), quota)?;
@@ -289,36 +300,58 @@ impl ForumApi {
                     Some(level) => vec![level],
                     None => ForumLevel::ALL.to_vec(),
                 };
-                let mut compute = |level: Option<ForumLevel>| -> Result<pb::ForumStatistics, ApiError> {
-                    let scope = stats::Scope {
-                        unit_ids: unit_ids.clone(),
-                        level: level.map(|l| l.code().to_owned()),
-                        from,
-                        until,
+                let scope = stats::Scope { unit_ids, level: level.map(|l| l.code().to_owned()), from, until };
+                // One grouped query each for the forums and the figures; the total is their sum, but for
+                // the distinct attendees, counted once more over every level.
+                let mut forums: HashMap<(String, String), i64> = HashMap::new();
+                for (level, status, count) in stats::forums_by_level_and_status(conn, &scope)? {
+                    forums.insert((level, status), count);
+                }
+                let figures = stats::figures_per_level(conn, &scope)?;
+                let statistics =
+                    |level: Option<ForumLevel>, count: &dyn Fn(ForumStatus) -> i64, f: Figures| {
+                        pb::ForumStatistics {
+                            level: level.map_or(0, |l| convert::level_to(l.code())),
+                            proposed_forums: as_i32(count(ForumStatus::Proposed)),
+                            active_forums: as_i32(count(ForumStatus::Active)),
+                            suspended_forums: as_i32(count(ForumStatus::Suspended)),
+                            closed_forums: as_i32(count(ForumStatus::Closed)),
+                            held_sessions: as_i32(f.held_sessions),
+                            attendances: as_i32(f.attendances),
+                            distinct_attendees: as_i32(f.distinct_attendees),
+                            expected_audience: as_i32(f.expected_audience),
+                            attendance_rate_bp: i32::try_from(basis_points(
+                                u64::try_from(f.attendances).unwrap_or(0),
+                                u64::try_from(f.expected_audience).unwrap_or(0),
+                            ))
+                            .unwrap_or(i32::MAX),
+                        }
                     };
-                    let by_status: HashMap<String, i64> =
-                        stats::forums_by_status(conn, &scope)?.into_iter().collect();
-                    let count = |s: ForumStatus| as_i32(by_status.get(s.code()).copied().unwrap_or(0));
-                    let figures = stats::figures(conn, &scope)?;
-                    Ok(pb::ForumStatistics {
-                        level: level.map_or(0, |l| convert::level_to(l.code())),
-                        proposed_forums: count(ForumStatus::Proposed),
-                        active_forums: count(ForumStatus::Active),
-                        suspended_forums: count(ForumStatus::Suspended),
-                        closed_forums: count(ForumStatus::Closed),
-                        held_sessions: as_i32(figures.held_sessions),
-                        attendances: as_i32(figures.attendances),
-                        distinct_attendees: as_i32(figures.distinct_attendees),
-                        expected_audience: as_i32(figures.expected_audience),
-                        attendance_rate_bp: i32::try_from(basis_points(
-                            u64::try_from(figures.attendances).unwrap_or(0),
-                            u64::try_from(figures.expected_audience).unwrap_or(0),
-                        ))
-                        .unwrap_or(i32::MAX),
+                let per_level: Vec<pb::ForumStatistics> = levels
+                    .iter()
+                    .map(|l| {
+                        let count = |s: ForumStatus| {
+                            forums.get(&(l.code().to_owned(), s.code().to_owned())).copied().unwrap_or(0)
+                        };
+                        statistics(Some(*l), &count, figures.get(l.code()).copied().unwrap_or_default())
                     })
+                    .collect();
+                let total = if level.is_some() {
+                    per_level.first().cloned()
+                } else {
+                    let count = |s: ForumStatus| {
+                        forums.iter().filter(|((_, status), _)| status == s.code()).map(|(_, n)| n).sum()
+                    };
+                    let summed = figures.values().fold(Figures::default(), |sum, f| Figures {
+                        held_sessions: sum.held_sessions + f.held_sessions,
+                        expected_audience: sum.expected_audience + f.expected_audience,
+                        attendances: sum.attendances + f.attendances,
+                        distinct_attendees: 0,
+                    });
+                    let distinct_attendees =
+                        if summed.attendances == 0 { 0 } else { stats::distinct_attendees(conn, &scope)? };
+                    Some(statistics(None, &count, Figures { distinct_attendees, ..summed }))
                 };
-                let per_level = levels.iter().map(|l| compute(Some(*l))).collect::<Result<Vec<_>, _>>()?;
-                let total = if level.is_some() { per_level.first().cloned() } else { Some(compute(None)?) };
                 Ok(pb::GetForumStatisticsResponse { levels: per_level, total })
             })
             .await

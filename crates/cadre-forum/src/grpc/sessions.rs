@@ -34,6 +34,21 @@ pub(super) fn session_view(conn: &mut DbConn, row: &SessionRow) -> Result<pb::Se
     Ok(view::session(row, &audience, count))
 }
 
+/// Sessions as the contract shows them, with their audiences and attendance counts read for all of them at
+/// once (a page: two queries, not two per session).
+fn session_views(conn: &mut DbConn, rows: &[SessionRow]) -> Result<Vec<pb::Session>, ApiError> {
+    let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
+    let mut audiences = session_store::audiences_of(conn, &ids)?;
+    let counts = attendance_store::counts_of(conn, &ids)?;
+    Ok(rows
+        .iter()
+        .map(|row| {
+            let audience = audiences.remove(&row.id).unwrap_or_default();
+            view::session(row, &audience, counts.get(&row.id).copied().unwrap_or(0))
+        })
+        .collect())
+}
+
 /// The district's calendar year of an instant.
 fn district_year(at: DateTime<Utc>) -> i32 {
     at.with_timezone(&clock::district_offset()).year()
@@ -282,9 +297,7 @@ impl ForumApi {
                 let (rows, next) = paging::finish_page(rows, limit, &filters, |r| {
                     vec![convert::time_key(r.starts_at), r.id.clone()]
                 });
-                let sessions =
-                    rows.iter().map(|row| session_view(conn, row)).collect::<Result<Vec<_>, _>>()?;
-                Ok((sessions, next))
+                Ok((session_views(conn, &rows)?, next))
             })
             .await
             .map_err(status)?;

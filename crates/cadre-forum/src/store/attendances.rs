@@ -8,8 +8,11 @@ use diesel::{dsl::count_star, prelude::*};
 
 use super::{
     CHUNK,
-    schema::{attendance_corrections, attendances},
+    schema::{attendance_corrections, attendances, forum_sessions},
 };
+
+/// The stored state of a session recorded as held: only its attendances count for learning hours.
+const HELD: &str = "HELD";
 
 /// One attendance as stored. `method` is `CHECK_IN`, `SIGN_IN_SHEET` or `CORRECTION`.
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable)]
@@ -137,34 +140,48 @@ pub fn list_of(
     Ok(query.order(attendances::cadre_id.asc()).limit(limit).select(AttendanceRow::as_select()).load(conn)?)
 }
 
-/// A person's attendances at sessions that started in `[from, until)`, by start.
-pub fn of_cadre(
+/// A person's attendances at sessions recorded as held that started in `[from, until)`, by start, each with
+/// its session's topic: the attended lines of the learning ledger.
+pub fn held_of_cadre(
     conn: &mut DbConn,
     cadre_id: &str,
     from: NaiveDateTime,
     until: NaiveDateTime,
-) -> Result<Vec<AttendanceRow>, ApiError> {
+) -> Result<Vec<(AttendanceRow, String)>, ApiError> {
     Ok(attendances::table
+        .inner_join(forum_sessions::table)
         .filter(attendances::cadre_id.eq(cadre_id))
         .filter(attendances::session_starts_at.ge(from))
         .filter(attendances::session_starts_at.lt(until))
+        .filter(forum_sessions::state.eq(HELD))
         .order((attendances::session_starts_at.asc(), attendances::id.asc()))
-        .select(AttendanceRow::as_select())
+        .select((AttendanceRow::as_select(), forum_sessions::topic))
         .load(conn)?)
 }
 
-/// Minutes credited per person for sessions that started in `[from, until)`: one grouped query.
-pub fn minutes_per_cadre(
+/// Minutes credited per person for sessions recorded as held that started in `[from, until)`, as the
+/// ledger counts them: grouped queries, over `cadre_ids` only (in chunks) or, `None`, over everyone.
+pub fn held_minutes_per_cadre(
     conn: &mut DbConn,
     from: NaiveDateTime,
     until: NaiveDateTime,
+    cadre_ids: Option<&[String]>,
 ) -> Result<Vec<(String, Option<i64>)>, ApiError> {
-    Ok(attendances::table
-        .filter(attendances::session_starts_at.ge(from))
-        .filter(attendances::session_starts_at.lt(until))
-        .group_by(attendances::cadre_id)
-        .select((attendances::cadre_id, diesel::dsl::sum(attendances::credited_minutes)))
-        .load(conn)?)
+    let query = || {
+        attendances::table
+            .inner_join(forum_sessions::table)
+            .filter(attendances::session_starts_at.ge(from))
+            .filter(attendances::session_starts_at.lt(until))
+            .filter(forum_sessions::state.eq(HELD))
+            .group_by(attendances::cadre_id)
+            .select((attendances::cadre_id, diesel::dsl::sum(attendances::credited_minutes)))
+    };
+    let Some(cadre_ids) = cadre_ids else { return Ok(query().load(conn)?) };
+    let mut rows = Vec::new();
+    for chunk in cadre_ids.chunks(CHUNK) {
+        rows.extend(query().filter(attendances::cadre_id.eq_any(chunk)).load::<(String, Option<i64>)>(conn)?);
+    }
+    Ok(rows)
 }
 
 /// Records a correction.

@@ -80,15 +80,42 @@ pub fn theme(conn: &mut DbConn, id: &str) -> Result<Option<ThemeRow>, ApiError> 
     Ok(plan_themes::table.find(id).select(ThemeRow::as_select()).first(conn).optional()?)
 }
 
-/// Sets a year's plan, replacing its themes.
+/// Sets a year's plan: its minimums, and its themes as `themes` has them. A theme whose id is already one
+/// of the year's is updated in place (its id, which sessions refer to, stays); the others are inserted; the
+/// year's themes not in `themes` are deleted. The caller checks first that no session refers to those
+/// ([`super::sessions::themes_in_use`]).
 pub fn set_district(conn: &mut DbConn, row: &DistrictPlanRow, themes: &[ThemeRow]) -> Result<(), ApiError> {
     let updated = diesel::update(district_plans::table.find(row.year)).set(row).execute(conn)?;
     if updated == 0 {
         diesel::insert_into(district_plans::table).values(row).execute(conn)?;
     }
-    diesel::delete(plan_themes::table.filter(plan_themes::year.eq(row.year))).execute(conn)?;
-    if !themes.is_empty() {
-        insert_batch!(conn, plan_themes::table, themes)?;
+    let existing: std::collections::HashSet<String> = plan_themes::table
+        .filter(plan_themes::year.eq(row.year))
+        .select(plan_themes::id)
+        .load::<String>(conn)?
+        .into_iter()
+        .collect();
+    let kept: std::collections::HashSet<&str> = themes.iter().map(|t| t.id.as_str()).collect();
+    let dropped: Vec<&String> = existing.iter().filter(|id| !kept.contains(id.as_str())).collect();
+    if !dropped.is_empty() {
+        diesel::delete(plan_themes::table.filter(plan_themes::id.eq_any(dropped))).execute(conn)?;
+    }
+    let mut new = Vec::new();
+    for theme in themes {
+        if existing.contains(&theme.id) {
+            diesel::update(plan_themes::table.find(&theme.id))
+                .set((
+                    plan_themes::idx.eq(theme.idx),
+                    plan_themes::title.eq(&theme.title),
+                    plan_themes::description.eq(&theme.description),
+                ))
+                .execute(conn)?;
+        } else {
+            new.push(theme.clone());
+        }
+    }
+    if !new.is_empty() {
+        insert_batch!(conn, plan_themes::table, &new)?;
     }
     Ok(())
 }

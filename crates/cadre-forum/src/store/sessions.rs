@@ -137,6 +137,31 @@ pub fn audience(conn: &mut DbConn, session_id: &str) -> Result<AudienceLists, Ap
     Ok(lists)
 }
 
+/// The audiences of `session_ids` (a page of sessions) in chunked queries; a session without audience rows
+/// is absent.
+pub fn audiences_of(
+    conn: &mut DbConn,
+    session_ids: &[String],
+) -> Result<std::collections::HashMap<String, AudienceLists>, ApiError> {
+    let mut lists: std::collections::HashMap<String, AudienceLists> = std::collections::HashMap::new();
+    for chunk in session_ids.chunks(super::CHUNK) {
+        let rows: Vec<(String, String, String)> = session_audience::table
+            .filter(session_audience::session_id.eq_any(chunk))
+            .order((
+                session_audience::session_id.asc(),
+                session_audience::kind.asc(),
+                session_audience::target_id.asc(),
+            ))
+            .select((session_audience::session_id, session_audience::kind, session_audience::target_id))
+            .load(conn)?;
+        for (session, kind, target) in rows {
+            let entry = lists.entry(session).or_default();
+            if kind == AUDIENCE_UNIT { entry.0.push(target) } else { entry.1.push(target) }
+        }
+    }
+    Ok(lists)
+}
+
 /// Whether the audience of a session names any of `targets` (a cadre's id and their units' ancestors).
 pub fn audience_names_any(conn: &mut DbConn, session_id: &str, targets: &[String]) -> Result<bool, ApiError> {
     let count: i64 = session_audience::table
@@ -145,6 +170,19 @@ pub fn audience_names_any(conn: &mut DbConn, session_id: &str, targets: &[String
         .select(count_star())
         .first(conn)?;
     Ok(count > 0)
+}
+
+/// Which of `theme_ids` some session (in any state) refers to.
+pub fn themes_in_use(conn: &mut DbConn, theme_ids: &[String]) -> Result<Vec<String>, ApiError> {
+    if theme_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(forum_sessions::table
+        .filter(forum_sessions::theme_id.eq_any(theme_ids))
+        .select(forum_sessions::theme_id)
+        .distinct()
+        .order(forum_sessions::theme_id.asc())
+        .load(conn)?)
 }
 
 /// What a list of sessions is narrowed to.
@@ -161,6 +199,8 @@ pub struct Filter {
     pub state: Option<String>,
     /// Only speakers among these.
     pub speakers: Option<Vec<String>>,
+    /// Only sessions a cadre gives (no guest's): the speakers' duties.
+    pub cadre_speakers_only: bool,
     /// Only sessions starting at or after.
     pub from: Option<NaiveDateTime>,
     /// Only sessions starting before.
@@ -205,6 +245,9 @@ pub fn list(
     }
     if let Some(speakers) = &filter.speakers {
         query = query.filter(forum_sessions::speaker_cadre_id.eq_any(speakers.clone()));
+    }
+    if filter.cadre_speakers_only {
+        query = query.filter(forum_sessions::speaker_cadre_id.ne(""));
     }
     if let Some(from) = filter.from {
         query = query.filter(forum_sessions::starts_at.ge(from));

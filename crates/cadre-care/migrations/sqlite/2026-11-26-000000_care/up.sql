@@ -125,6 +125,8 @@ CREATE TABLE fund_ledger (
     recorded_at TIMESTAMP NOT NULL
 );
 CREATE INDEX fund_ledger_by_date ON fund_ledger (entry_date);
+-- A person's disbursements in a year, which the yearly limits count.
+CREATE INDEX fund_ledger_by_cadre ON fund_ledger (cadre_id, entry_kind, entry_date);
 
 CREATE TABLE fund_applications (
     id TEXT PRIMARY KEY NOT NULL,
@@ -145,6 +147,7 @@ CREATE TABLE fund_applications (
     updated_at TIMESTAMP NOT NULL
 );
 CREATE INDEX fund_applications_by_cadre ON fund_applications (cadre_id);
+CREATE INDEX fund_applications_by_unit ON fund_applications (org_unit_id);
 
 -- Health checks: a plan per unit and year; per cadre and year the day of the check and a follow-up flag,
 -- and nothing else about anyone's health.
@@ -186,6 +189,7 @@ CREATE TABLE visit_triggers (
     recorded_at TIMESTAMP NOT NULL
 );
 CREATE INDEX visit_triggers_by_unit ON visit_triggers (org_unit_id);
+CREATE INDEX visit_triggers_by_cadre ON visit_triggers (cadre_id);
 
 CREATE TABLE visits (
     id TEXT PRIMARY KEY NOT NULL,
@@ -202,6 +206,7 @@ CREATE TABLE visits (
     recorded_at TIMESTAMP NOT NULL
 );
 CREATE INDEX visits_by_cadre ON visits (cadre_id);
+CREATE INDEX visits_by_unit ON visits (org_unit_id);
 
 -- Talks: who is in whose charge (分管), what calls for a talk, and the talks held with their parties.
 CREATE TABLE leader_charges (
@@ -227,6 +232,7 @@ CREATE TABLE talk_triggers (
     recorded_at TIMESTAMP NOT NULL
 );
 CREATE INDEX talk_triggers_by_unit ON talk_triggers (org_unit_id);
+CREATE INDEX talk_triggers_by_cadre ON talk_triggers (cadre_id);
 
 CREATE TABLE talks (
     id TEXT PRIMARY KEY NOT NULL,
@@ -245,6 +251,8 @@ CREATE TABLE talk_parties (
     PRIMARY KEY (talk_id, cadre_id)
 );
 CREATE INDEX talk_parties_by_cadre ON talk_parties (cadre_id);
+-- The talks of the current year, which the overdue list counts.
+CREATE INDEX talks_by_day ON talks (held_on);
 
 CREATE TABLE assignments (
     id TEXT PRIMARY KEY NOT NULL,
@@ -259,11 +267,13 @@ CREATE TABLE assignments (
     grade TEXT NOT NULL,
     evaluation_comment TEXT NOT NULL,
     evaluated_by TEXT NOT NULL,
+    evaluator_name TEXT NOT NULL,
     evaluated_on DATE,
     recorded_by TEXT NOT NULL,
     recorded_at TIMESTAMP NOT NULL
 );
 CREATE INDEX assignments_by_cadre ON assignments (cadre_id);
+CREATE INDEX assignments_by_unit ON assignments (org_unit_id);
 
 -- Legacy cases.
 CREATE TABLE transfer_cases (
@@ -288,6 +298,8 @@ CREATE TABLE transfer_cases (
     updated_at TIMESTAMP NOT NULL
 );
 
+CREATE INDEX transfer_cases_by_target ON transfer_cases (target_unit_id);
+
 CREATE TABLE registration_cases (
     id TEXT PRIMARY KEY NOT NULL,
     cadre_id TEXT NOT NULL,
@@ -301,6 +313,9 @@ CREATE TABLE registration_cases (
     created_at TIMESTAMP NOT NULL,
     updated_at TIMESTAMP NOT NULL
 );
+
+CREATE INDEX registration_cases_by_cadre ON registration_cases (cadre_id);
+CREATE INDEX registration_cases_by_unit ON registration_cases (org_unit_id);
 
 CREATE TABLE backlog_items (
     id TEXT PRIMARY KEY NOT NULL,
@@ -342,6 +357,8 @@ CREATE TABLE tolerance_reviews (
     created_at TIMESTAMP NOT NULL
 );
 CREATE INDEX tolerance_reviews_by_cadre ON tolerance_reviews (cadre_id);
+-- One review per conduct measure.
+CREATE UNIQUE INDEX tolerance_reviews_one_per_measure ON tolerance_reviews (measure_source_id);
 
 -- The care policy's defaults (domain/policy.rs DEFAULT_POLICY, with their sources).
 INSERT INTO policy_values (policy_key, effective_from, value, source_ref) VALUES

@@ -168,6 +168,9 @@ CREATE TABLE attendances (
 );
 CREATE UNIQUE INDEX attendances_once_per_person ON attendances (session_id, cadre_id);
 CREATE INDEX attendances_by_cadre ON attendances (cadre_id, session_starts_at);
+-- A year's minutes per person (the learning shortfalls over the district) from the index alone: the range
+-- of starts, the person, the session (whether it was held) and the minutes.
+CREATE INDEX attendances_by_start ON attendances (session_starts_at, cadre_id, session_id, credited_minutes);
 
 -- The organiser's corrections, kept after a removal deletes the attendance itself.
 CREATE TABLE attendance_corrections (
