@@ -558,6 +558,46 @@ pub fn cadre_ids_in_scope(conn: &mut DbConn, scope: &DataScope) -> Result<Option
     Ok(Some(ids))
 }
 
+/// The ids of the units `scope` sees by unit or subtree, sorted; `None` for the whole district. The caller's
+/// own record adds no unit.
+pub fn unit_ids_in_scope(conn: &mut DbConn, scope: &DataScope) -> Result<Option<Vec<String>>, ApiError> {
+    if scope.is_district() {
+        return Ok(None);
+    }
+    let mut ids: Vec<String> = scope.units().to_vec();
+    for path in scope.subtree_paths() {
+        if let Some(top) = path.trim_end_matches('/').rsplit('/').next().filter(|id| !id.is_empty()) {
+            ids.extend(units_in_subtree(conn, top)?.into_iter().map(|u| u.id));
+        }
+    }
+    ids.sort();
+    ids.dedup();
+    Ok(Some(ids))
+}
+
+/// Whether `scope` admits the unit `unit_id` (by unit or subtree): the rule of [`unit_ids_in_scope`] for
+/// one unit.
+pub fn unit_in_scope(conn: &mut DbConn, scope: &DataScope, unit_id: &str) -> Result<bool, ApiError> {
+    if scope.is_district() || scope.units().iter().any(|u| u == unit_id) {
+        return Ok(true);
+    }
+    Ok(unit(conn, unit_id)?.is_some_and(|unit| scope.admits_unit(&unit.path)))
+}
+
+/// Whether `scope` admits the cadre `cadre_id`: the rule of [`cadre_ids_in_scope`] for one record.
+pub fn cadre_in_scope(conn: &mut DbConn, scope: &DataScope, cadre_id: &str) -> Result<bool, ApiError> {
+    if scope.is_district() || scope.own_cadre() == Some(cadre_id) {
+        return Ok(true);
+    }
+    let Some(cadre) = cadre(conn, cadre_id)? else { return Ok(false) };
+    let units = [cadre.employing_unit_id.as_str(), cadre.managing_unit_id.as_str()];
+    let paths: Vec<&str> = [cadre.employing_path.as_str(), cadre.managing_path.as_str()]
+        .into_iter()
+        .filter(|p| !p.is_empty())
+        .collect();
+    Ok(scope.admits(&paths, None) || units.iter().any(|u| scope.units().iter().any(|s| s == u)))
+}
+
 /// The condition "employed in the unit or anywhere below it". An unknown unit has no subtree: only cadres
 /// employed in it directly match.
 fn employed_under(conn: &mut DbConn, unit_id: &str) -> Result<Condition, ApiError> {

@@ -13,8 +13,7 @@ pub mod routine;
 pub mod schema;
 pub mod special;
 
-use cadre_platform::{ApiError, DbConn, auth::DataScope, db::Migrations};
-use cadre_projection::store as projection;
+use cadre_platform::db::Migrations;
 use diesel_migrations::{EmbeddedMigrations, embed_migrations};
 
 const SQLITE: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
@@ -26,57 +25,12 @@ pub static MIGRATIONS: Migrations = Migrations { sqlite: || SQLITE, postgres: ||
 /// How many ids one `IN (...)` list binds: well under SQLite's and PostgreSQL's limits on parameters.
 pub(crate) const CHUNK: usize = 500;
 
+/// The data-scope rules over the projection, shared by every service that keeps one.
+pub use cadre_projection::store::{cadre_ids_in_scope, cadre_in_scope, unit_ids_in_scope, unit_in_scope};
+
 /// A new id: UUIDv7, so ids sort by creation time.
 pub fn new_id() -> String {
     uuid::Uuid::now_v7().to_string()
-}
-
-/// The ids of the cadres `scope` sees (`None`: the whole district), as the directory's rule for cadre
-/// records has it: employing or managing unit in scope, or the caller's own record.
-pub fn cadre_ids_in_scope(conn: &mut DbConn, scope: &DataScope) -> Result<Option<Vec<String>>, ApiError> {
-    projection::cadre_ids_in_scope(conn, scope)
-}
-
-/// The ids of the units `scope` sees by unit or subtree (`None`: the whole district). The caller's own
-/// record adds no unit.
-pub fn unit_ids_in_scope(conn: &mut DbConn, scope: &DataScope) -> Result<Option<Vec<String>>, ApiError> {
-    if scope.is_district() {
-        return Ok(None);
-    }
-    let mut ids: Vec<String> = scope.units().to_vec();
-    for path in scope.subtree_paths() {
-        if let Some(top) = path.trim_end_matches('/').rsplit('/').next().filter(|id| !id.is_empty()) {
-            ids.extend(projection::units_in_subtree(conn, top)?.into_iter().map(|u| u.id));
-        }
-    }
-    ids.sort();
-    ids.dedup();
-    Ok(Some(ids))
-}
-
-/// Whether `scope` admits the unit `unit_id` (by unit or subtree).
-pub fn unit_in_scope(conn: &mut DbConn, scope: &DataScope, unit_id: &str) -> Result<bool, ApiError> {
-    if scope.is_district() {
-        return Ok(true);
-    }
-    if scope.units().iter().any(|u| u == unit_id) {
-        return Ok(true);
-    }
-    Ok(projection::unit(conn, unit_id)?.is_some_and(|unit| scope.admits_unit(&unit.path)))
-}
-
-/// Whether `scope` admits the cadre `cadre_id`: the same rule as [`cadre_ids_in_scope`], for one record.
-pub fn cadre_in_scope(conn: &mut DbConn, scope: &DataScope, cadre_id: &str) -> Result<bool, ApiError> {
-    if scope.is_district() || scope.own_cadre() == Some(cadre_id) {
-        return Ok(true);
-    }
-    let Some(cadre) = projection::cadre(conn, cadre_id)? else { return Ok(false) };
-    let units = [cadre.employing_unit_id.as_str(), cadre.managing_unit_id.as_str()];
-    let paths: Vec<&str> = [cadre.employing_path.as_str(), cadre.managing_path.as_str()]
-        .into_iter()
-        .filter(|p| !p.is_empty())
-        .collect();
-    Ok(scope.admits(&paths, None) || units.iter().any(|u| scope.units().iter().any(|s| s == u)))
 }
 
 #[cfg(test)]
