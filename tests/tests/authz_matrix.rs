@@ -1,7 +1,7 @@
 //! The authorization matrix: every RPC behind the gateway × every role × an object inside and an object
 //! outside the scope of the role's demo account, called through the gateway as that account, checked
-//! against the table in `tests/authz-matrix.txt`: the directory, identity, leave, rank and assessment
-//! services and the event feed of each (122 rows).
+//! against the table in `tests/authz-matrix.txt`: the directory, identity, leave, rank, assessment, care
+//! and forum services and the event feed of each (196 rows).
 //!
 //! The RPCs are enumerated from the descriptor set, so a new RPC without a row (or without a request in
 //! [`request`]) fails this test. After a deliberate change of rules, regenerate the table with
@@ -54,9 +54,11 @@ const SERVICES: &[&str] = &[
     "cadre.leave.v1.LeaveService",
     "cadre.rank.v1.RankService",
     "cadre.assessment.v1.AssessmentService",
+    "cadre.care.v1.CareService",
+    "cadre.forum.v1.ForumService",
 ];
 const FEED: &str = "cadre.events.v1.EventFeedService";
-const SOURCES: &[&str] = &["directory", "identity", "leave", "rank", "assessment"];
+const SOURCES: &[&str] = &["directory", "identity", "leave", "rank", "assessment", "care", "forum"];
 
 const TABLE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/authz-matrix.txt");
 
@@ -72,6 +74,12 @@ const DIRECTORY: &str = "cadre.directory.v1.DirectoryService";
 const LEAVE: &str = "cadre.leave.v1.LeaveService";
 const RANK: &str = "cadre.rank.v1.RankService";
 const ASSESSMENT: &str = "cadre.assessment.v1.AssessmentService";
+const CARE: &str = "cadre.care.v1.CareService";
+const FORUM: &str = "cadre.forum.v1.ForumService";
+
+/// The accounts the forum's access table lets organise (propose, decide, hold sessions): each gets objects
+/// of its own for the calls that may succeed and change them.
+const FORUM_ORGANISERS: &[&str] = &["leader.t01", "hr.t01", "town.t01", "orgofficer"];
 
 /// The demo district's objects the requests name: inside is in T01, where the scoped accounts work;
 /// outside is in U01.
@@ -144,6 +152,8 @@ impl Fixture {
         fixture.load_assessment(suite, &people).await;
         fixture.load_leave(suite, &people).await;
         fixture.load_rank(suite).await;
+        fixture.load_forum(suite, &org_units(suite).await).await;
+        fixture.load_care(suite, &people).await;
         fixture
     }
 
@@ -444,6 +454,296 @@ impl Fixture {
             }
         }
     }
+
+    /// Forum: the seeded active forums of T01 and U01, on which sessions are scheduled (each in the state a
+    /// request needs: started with the side's cadre on its sheet, planned, started, started with check-in
+    /// open);
+    /// for approving, suspending, resuming and closing, forums of new villages under T01 (decided by the
+    /// town's officers) inside, and of other units the org department decides for outside (new district
+    /// units proposed by the org department, for approving; seeded ones otherwise). Every organiser gets
+    /// objects of its own; for check-in, every caller.
+    async fn load_forum(&mut self, suite: &Running, units: &[Value]) {
+        let org = suite.token("orgofficer");
+        let town = suite.token("town.t01");
+        let root =
+            units.iter().find(|u| u["parentId"].as_str().unwrap_or_default().is_empty()).unwrap()["id"]
+                .as_str()
+                .unwrap()
+                .to_owned();
+        let forums = eventually("the demo forums", || {
+            let org = org.clone();
+            async move {
+                let body = json!({"status": "FORUM_STATUS_ACTIVE", "pageSize": 500}).to_string();
+                let (status, value) = suite.json(&org, &format!("{FORUM}/ListForums"), &body).await;
+                let forums = value["forums"].as_array().cloned().unwrap_or_default();
+                (status == 200 && forums.len() > 100).then_some(forums)
+            }
+        })
+        .await;
+        let of_unit = |unit: &str| {
+            forums
+                .iter()
+                .find(|f| f["ownerUnitId"] == unit)
+                .cloned()
+                .unwrap_or_else(|| panic!("no forum of {unit}"))
+        };
+        let (forum_in, forum_out) = (of_unit(&self.unit_in), of_unit(&self.unit_out));
+        // The org department's forums outside T01, as seeded.
+        let (unit_in, unit_out) = (self.unit_in.clone(), self.unit_out.clone());
+        let mut theirs = forums.iter().filter(|f| {
+            f["approvingUnitId"].as_str().unwrap_or_default().is_empty()
+                && f["ownerUnitId"] != unit_in.as_str()
+                && f["ownerUnitId"] != unit_out.as_str()
+                && f["level"] == "FORUM_LEVEL_UNIT"
+        });
+        let propose = |parent: String, kind: &'static str| {
+            let org = org.clone();
+            async move {
+                let n = NEXT.fetch_add(1, Ordering::Relaxed);
+                let body = json!({"requestId": rid(), "orgUnit": {"parentId": parent, "code": format!("FV{n:04}"),
+                    "name": format!("矩阵讲坛单位{n}"), "kind": kind}});
+                let unit = suite.ok(&org, &format!("{DIRECTORY}/CreateOrgUnit"), &body.to_string()).await;
+                let unit = unit["orgUnit"]["id"].clone();
+                eventually("the new unit in the forum service", || {
+                    let (org, unit) = (org.clone(), unit.clone());
+                    let body =
+                        json!({"requestId": rid(), "ownerUnitId": unit, "name": format!("矩阵讲坛{n}")});
+                    async move {
+                        let (status, value) =
+                            suite.json(&org, &format!("{FORUM}/ProposeForum"), &body.to_string()).await;
+                        (status == 200).then(|| value["forum"].clone())
+                    }
+                })
+                .await
+            }
+        };
+        let decide = |token: String, method: &'static str, forum: Value| async move {
+            let mut body = json!({"requestId": rid(), "forumId": forum["id"]});
+            if method != "ApproveForum" {
+                body["reason"] = json!("矩阵测试");
+            }
+            suite.ok(&token, &format!("{FORUM}/{method}"), &body.to_string()).await["forum"].clone()
+        };
+        for side in SIDES {
+            let owners = FORUM_ORGANISERS.iter().map(|c| Some(*c)).chain([None]);
+            for owner in owners {
+                // Approving: a proposal; suspending and closing: an active forum; resuming: a suspended one.
+                let (proposed, active, suspended, to_close) = if side == Side::Inside {
+                    let proposed = propose(unit_in.clone(), "village").await;
+                    let mut active = Vec::new();
+                    for _ in 0..3 {
+                        let forum = propose(unit_in.clone(), "village").await;
+                        active.push(decide(town.clone(), "ApproveForum", forum).await);
+                    }
+                    let suspended = decide(town.clone(), "SuspendForum", active.pop().unwrap()).await;
+                    (proposed, active.pop().unwrap(), suspended, active.pop().unwrap())
+                } else {
+                    let proposed = propose(root.clone(), "district_unit").await;
+                    let mut next =
+                        || theirs.next().cloned().expect("a seeded forum the org department decides");
+                    let (active, to_close) = (next(), next());
+                    let suspended = decide(org.clone(), "SuspendForum", next()).await;
+                    (proposed, active, suspended, to_close)
+                };
+                self.keep("forum_approve", side, owner, proposed);
+                self.keep("forum_suspend", side, owner, active);
+                self.keep("forum_resume", side, owner, suspended);
+                self.keep("forum_close", side, owner, to_close);
+            }
+            let (forum, unit) = if side == Side::Inside {
+                (forum_in.clone(), self.unit_in.clone())
+            } else {
+                (forum_out.clone(), self.unit_out.clone())
+            };
+            let forum_id = forum["id"].clone();
+            let now = chrono::Utc::now();
+            let schedule = |start: chrono::DateTime<chrono::Utc>| {
+                let (org, forum, unit) = (org.clone(), forum_id.clone(), unit.clone());
+                async move {
+                    let body = json!({"requestId": rid(), "forumId": forum, "topic": "矩阵测试",
+                        "speaker": {"name": "矩阵讲师", "affiliation": "区委党校"},
+                        "startTime": start.to_rfc3339(), "endTime": (start + Days::minutes(90)).to_rfc3339(),
+                        "place": "会议室", "audience": {"unitIds": [unit]}, "creditedMinutes": 90});
+                    suite.ok(&org, &format!("{FORUM}/ScheduleSession"), &body.to_string()).await["session"]
+                        .clone()
+                }
+            };
+            let open = |session: Value| {
+                let org = org.clone();
+                async move {
+                    let body = json!({"requestId": rid(), "sessionId": session["id"]}).to_string();
+                    let opened = suite.ok(&org, &format!("{FORUM}/OpenCheckIn"), &body).await;
+                    json!({"id": session["id"], "code": opened["code"]})
+                }
+            };
+            let cadre = self.cadre(side)["id"].clone();
+            let tomorrow = now + Days::days(1);
+            let started = now - Days::minutes(5);
+            // With the side's cadre on its sign-in sheet.
+            let attended = schedule(started).await;
+            let body = json!({"requestId": rid(), "sessionId": attended["id"], "rows": [{"cadreId": cadre}]});
+            suite.ok(&org, &format!("{FORUM}/ImportSignInSheet"), &body.to_string()).await;
+            self.keep("session", side, None, attended);
+            self.keep("forum", side, None, forum);
+            let importers = FORUM_ORGANISERS.iter().copied().chain(["hr-system"]);
+            for owner in importers.map(Some).chain([None]) {
+                self.keep("session_sheet", side, owner, schedule(started).await);
+            }
+            for owner in FORUM_ORGANISERS.iter().copied().map(Some).chain([None]) {
+                self.keep("session_cancel", side, owner, schedule(tomorrow).await);
+                self.keep("session_open", side, owner, schedule(tomorrow).await);
+                self.keep("session_held", side, owner, schedule(started).await);
+            }
+            for (_, caller) in ROLES {
+                let session = open(schedule(started).await).await;
+                self.keep("session_check_in", side, Some(caller), session);
+            }
+        }
+    }
+
+    /// Care: for each side's cadre (and their unit's leader, whose charge they are), the records the
+    /// requests read (a reward, a talk of the two, a pending fund application, a tolerance review, a
+    /// registration case), and of what a call decides one for each caller the access table lets decide:
+    /// reward proposals from the assessment feed, fund applications at the caller's step (and one approved,
+    /// to pay), ended assignments, transfer cases, backlog items, tolerance reviews.
+    async fn load_care(&mut self, suite: &Running, people: &BTreeMap<String, String>) {
+        let org = suite.token("orgofficer");
+        let today = self.today;
+        let cadre_of = |username: &str| {
+            people.iter().find(|(_, name)| *name == username).map(|(cadre, _)| cadre.clone()).unwrap()
+        };
+        let post = |token: String, method: &'static str, body: Value| async move {
+            suite.ok(&token, &format!("{CARE}/{method}"), &body.to_string()).await
+        };
+        // 嘉奖 proposals arrive from the assessment feed.
+        let pending = |unit: String| {
+            let org = org.clone();
+            eventually("reward proposals from the assessment feed", move || {
+                let (org, unit) = (org.clone(), unit.clone());
+                async move {
+                    let body = json!({"orgUnitId": unit, "state": "PROPOSAL_STATE_PENDING", "pageSize": 500});
+                    let (status, value) =
+                        suite.json(&org, &format!("{CARE}/ListRewardProposals"), &body.to_string()).await;
+                    let proposals = value["proposals"].as_array().cloned().unwrap_or_default();
+                    (status == 200 && proposals.len() >= 4).then_some(proposals)
+                }
+            })
+        };
+        for side in SIDES {
+            let unit = self.unit(side).to_owned();
+            let cadre = self.cadre(side)["id"].as_str().unwrap().to_owned();
+            let suffix = if side == Side::Inside { "t01" } else { "u01" };
+            let leader_name = format!("leader.{suffix}");
+            let (leader, hr) = (cadre_of(&leader_name), cadre_of(&format!("hr.{suffix}")));
+            let unit_leader = suite.token(&leader_name);
+            self.keep("leader", side, None, json!({"id": leader}));
+
+            let mut proposals = pending(unit.clone()).await.into_iter();
+            for purpose in ["proposal_confirm", "proposal_decline"] {
+                self.keep(purpose, side, None, proposals.next().unwrap());
+            }
+            self.keep("proposal_confirm", side, Some("orgofficer"), proposals.next().unwrap());
+            self.keep(
+                "proposal_decline",
+                side,
+                Some("orgofficer"),
+                proposals.next().expect("a fourth proposal"),
+            );
+
+            let body = json!({"requestId": rid(), "kind": "REWARD_KIND_COMMENDATION", "cadreId": cadre,
+                "level": "ISSUING_LEVEL_DISTRICT", "issuer": "中共某某区委", "documentNumber": "区委〔矩阵〕1号",
+                "basis": "矩阵测试", "awardDate": ymd(today)});
+            self.keep("reward", side, None, post(org.clone(), "RecordReward", body).await["reward"].clone());
+
+            // Fund applications of the side's cadre, by themself (nobody decides one they submitted), each
+            // at the step of the caller that decides it.
+            let applicant = suite.token(&format!("cadre.{suffix}"));
+            let apply = |fen: i64, steps: Vec<String>| {
+                let (org, cadre, applicant) = (org.clone(), cadre.clone(), applicant.clone());
+                async move {
+                    let body = json!({"requestId": rid(), "cadreId": cadre, "reason": "FUND_REASON_ILLNESS",
+                        "description": "住院治疗（矩阵测试）", "amountRequestedFen": fen, "evidenceRefs": ["发票"]});
+                    let mut application =
+                        post(applicant, "SubmitFundApplication", body).await["application"].clone();
+                    for token in steps {
+                        let step = if token == org {
+                            "APPROVAL_STEP_ORG_DEPARTMENT"
+                        } else {
+                            "APPROVAL_STEP_UNIT_LEADER"
+                        };
+                        let body = json!({"requestId": rid(), "applicationId": application["id"], "step": step,
+                            "approved": true, "comment": "同意"});
+                        application = post(token, "DecideFundApplication", body).await["application"].clone();
+                    }
+                    application
+                }
+            };
+            let shared = apply(300_000, vec![]).await;
+            self.keep("application", side, None, shared.clone());
+            self.keep("fund_decide", side, None, shared.clone());
+            self.keep("fund_disburse", side, None, shared);
+            self.keep("fund_decide", side, Some("leader.t01"), apply(300_000, vec![]).await);
+            let at_org = apply(300_000, vec![unit_leader.clone()]).await;
+            self.keep("fund_decide", side, Some("orgofficer"), at_org);
+            let at_committee = apply(1_500_000, vec![unit_leader.clone(), org.clone()]).await;
+            self.keep("fund_decide", side, Some("committee"), at_committee);
+            let approved = apply(300_000, vec![unit_leader.clone(), org.clone()]).await;
+            self.keep("fund_disburse", side, Some("orgofficer"), approved);
+
+            let body = json!({"requestId": rid(), "partyIds": [leader, cadre], "heldOn": ymd(today),
+                "kind": "TALK_KIND_LEADER_WITH_CHARGE", "summary": "谈工作与家庭（矩阵测试）"});
+            self.keep("talk", side, None, post(org.clone(), "RecordTalk", body).await["talk"].clone());
+
+            // Registration: the side's cadre has an open case (so that opening another is refused).
+            let register = |cadre: String| {
+                let org = org.clone();
+                async move {
+                    let body = json!({"requestId": rid(), "cadreId": cadre, "basis": "公务员法（矩阵测试）",
+                        "approvalLevel": "区委组织部"});
+                    post(org, "OpenRegistrationCase", body).await["registrationCase"].clone()
+                }
+            };
+            self.keep("registration", side, None, register(cadre.clone()).await);
+            self.keep("registration", side, Some("orgofficer"), register(hr.clone()).await);
+
+            for owner in [None, Some("leader.t01"), Some("orgofficer")] {
+                let body = json!({"requestId": rid(), "cadreId": cadre, "kind": "ASSIGNMENT_KIND_TASK_FORCE",
+                    "place": "防汛一线（矩阵测试）", "startDate": ymd(today - Days::days(60)),
+                    "endDate": ymd(today - Days::days(30))});
+                let assignment = post(org.clone(), "RecordAssignment", body).await["assignment"].clone();
+                self.keep("assignment", side, owner, assignment);
+            }
+            for owner in [None, Some("orgofficer")] {
+                let body = json!({"requestId": rid(), "personName": "调任人员（矩阵）",
+                    "source": "TRANSFER_SOURCE_STATE_ENTERPRISE", "sourceOrg": "某国有企业", "targetUnitId": unit,
+                    "targetPost": "副镇长", "leadershipPost": true, "vacancy": {"establishment": 10,
+                    "establishmentUsed": 5, "postQuota": 3, "postQuotaUsed": 1, "postVacant": true}});
+                let case = post(org.clone(), "OpenTransferCase", body).await["transferCase"].clone();
+                self.keep("transfer", side, owner, case);
+            }
+            for owner in [None, Some("hr.t01"), Some("orgofficer"), Some("hr-system")] {
+                let body = json!({"requestId": rid(), "cadreId": cadre, "kind": "BACKLOG_KIND_UNFILED_MATERIAL",
+                    "description": "待归档材料（矩阵测试）", "detectedOn": ymd(today), "ownerUnitId": unit});
+                self.keep(
+                    "backlog",
+                    side,
+                    owner,
+                    post(org.clone(), "RecordBacklogItem", body).await["item"].clone(),
+                );
+            }
+            for owner in [None, Some("orgofficer"), Some("committee"), Some("inspector")] {
+                let n = NEXT.fetch_add(1, Ordering::Relaxed);
+                let body = json!({"requestId": rid(), "cadreId": cadre, "measureSourceId": format!("MATRIX-{n}"),
+                    "measureKind": "CONDUCT_MEASURE_KIND_ADMONISHMENT", "caseSummary": "先行先试（矩阵测试）"});
+                self.keep(
+                    "review",
+                    side,
+                    owner,
+                    post(org.clone(), "OpenToleranceReview", body).await["review"].clone(),
+                );
+            }
+        }
+    }
 }
 
 /// Retries `probe` until it answers, for at most two minutes.
@@ -459,6 +759,17 @@ where
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     panic!("gave up waiting for {what}");
+}
+
+/// Every unit of the demo district, the root first.
+async fn org_units(suite: &Running) -> Vec<Value> {
+    let org = suite.token("orgofficer");
+    let roots = suite.ok(&org, &format!("{DIRECTORY}/ListOrgUnits"), "{}").await;
+    let below_root = json!({"ancestorId": roots["orgUnits"][0]["id"], "pageSize": 1000}).to_string();
+    let all = suite.ok(&org, &format!("{DIRECTORY}/ListOrgUnits"), &below_root).await;
+    let mut units = vec![roots["orgUnits"][0].clone()];
+    units.extend(all["orgUnits"].as_array().cloned().unwrap_or_default());
+    units
 }
 
 fn ymd(d: NaiveDate) -> Value {
@@ -922,6 +1233,193 @@ fn request(method: &str, side: Side, f: &Fixture, caller: &str, n: u32) -> Optio
         "cadre.events.v1.EventFeedService/Watch@leave" => return Some(Call::Watch("leave")),
         "cadre.events.v1.EventFeedService/Watch@rank" => return Some(Call::Watch("rank")),
         "cadre.events.v1.EventFeedService/Watch@assessment" => return Some(Call::Watch("assessment")),
+
+        // Forum (see `Fixture::load_forum`): sessions are scheduled by the org department for the unit.
+        "cadre.forum.v1.ForumService/ProposeForum" => json!({"requestId": rid(), "ownerUnitId": unit,
+            "name": format!("矩阵讲坛{n}")}),
+        "cadre.forum.v1.ForumService/ApproveForum" | "cadre.forum.v1.ForumService/ResumeForum" => {
+            let purpose = if method.ends_with("ApproveForum") { "forum_approve" } else { "forum_resume" };
+            json!({"requestId": rid(), "forumId": f.id(purpose, side, caller)})
+        }
+        "cadre.forum.v1.ForumService/SuspendForum" => json!({"requestId": rid(),
+            "forumId": f.id("forum_suspend", side, caller), "reason": "矩阵测试"}),
+        "cadre.forum.v1.ForumService/CloseForum" => json!({"requestId": rid(),
+            "forumId": f.id("forum_close", side, caller), "reason": "矩阵测试"}),
+        "cadre.forum.v1.ForumService/GetForum" => json!({"forumId": f.id("forum", side, caller)}),
+        "cadre.forum.v1.ForumService/ListForums" => json!({"orgUnitId": unit}),
+        // The same plan by every call, for a year of its own.
+        "cadre.forum.v1.ForumService/SetDistrictPlan" => json!({"requestId": rid(), "year": 2099,
+            "themes": [{"title": "矩阵主题", "description": "矩阵测试"}], "districtMinimum": 12,
+            "unitMinimum": 6, "villageMinimum": 2}),
+        "cadre.forum.v1.ForumService/GetDistrictPlan" => json!({"year": today.year()}),
+        "cadre.forum.v1.ForumService/PlanForumYear" => json!({"requestId": rid(),
+            "forumId": f.id("forum", side, caller), "year": today.year() + 1, "plannedSessions": 8}),
+        "cadre.forum.v1.ForumService/GetPlanCompletion" => json!({"year": today.year(), "orgUnitId": unit}),
+        "cadre.forum.v1.ForumService/ScheduleSession" => {
+            let start = chrono::Utc::now() + Days::days(30) + Days::minutes(i64::from(n));
+            json!({"requestId": rid(), "forumId": f.id("forum", side, caller), "topic": "矩阵测试",
+                "speaker": {"name": "矩阵讲师", "affiliation": "区委党校"}, "startTime": start.to_rfc3339(),
+                "endTime": (start + Days::minutes(90)).to_rfc3339(), "place": "会议室",
+                "audience": {"unitIds": [unit]}, "creditedMinutes": 90})
+        }
+        "cadre.forum.v1.ForumService/GetSession" | "cadre.forum.v1.ForumService/ListAttendances" => {
+            json!({"sessionId": f.id("session", side, caller)})
+        }
+        "cadre.forum.v1.ForumService/ListSessions" => json!({"orgUnitId": unit, "pageSize": 5}),
+        "cadre.forum.v1.ForumService/CancelSession" => json!({"requestId": rid(),
+            "sessionId": f.id("session_cancel", side, caller), "reason": "矩阵测试"}),
+        "cadre.forum.v1.ForumService/MarkSessionHeld" => {
+            json!({"requestId": rid(), "sessionId": f.id("session_held", side, caller)})
+        }
+        "cadre.forum.v1.ForumService/OpenCheckIn" => {
+            json!({"requestId": rid(), "sessionId": f.id("session_open", side, caller)})
+        }
+        // Inside, a session for the town's cadres; outside, one for U01's.
+        "cadre.forum.v1.ForumService/CheckIn" => {
+            let session = f.object("session_check_in", side, caller);
+            json!({"requestId": rid(), "sessionId": session["id"], "code": session["code"]})
+        }
+        "cadre.forum.v1.ForumService/ImportSignInSheet" => json!({"requestId": rid(),
+            "sessionId": f.id("session_sheet", side, caller), "rows": [{"cadreId": cadre["id"]}]}),
+        // The side's cadre is on the session's sheet already: refused by the rules once in scope.
+        "cadre.forum.v1.ForumService/CorrectAttendance" => json!({"requestId": rid(),
+            "sessionId": f.id("session", side, caller), "cadreId": cadre["id"],
+            "action": "CORRECTION_ACTION_ADD", "reason": "矩阵测试"}),
+        "cadre.forum.v1.ForumService/ListSpeakerDuties" => json!({"cadreIds": [cadre["id"]],
+            "startFrom": ymd(today - Days::days(365)), "startUntil": ymd(today)}),
+        "cadre.forum.v1.ForumService/GetLearningLedger" => {
+            json!({"cadreId": cadre["id"], "year": today.year()})
+        }
+        "cadre.forum.v1.ForumService/ListLearningShortfalls" => {
+            json!({"year": today.year(), "orgUnitId": unit})
+        }
+        "cadre.forum.v1.ForumService/GetForumStatistics" => json!({"orgUnitId": unit,
+            "startFrom": ymd(today - Days::days(365)), "startUntil": ymd(today)}),
+        "cadre.events.v1.EventFeedService/Watch@forum" => return Some(Call::Watch("forum")),
+
+        // Care (see `Fixture::load_care`): records are of the side's cadre, or their unit.
+        "cadre.care.v1.CareService/RecordReward" => {
+            json!({"requestId": rid(), "kind": "REWARD_KIND_COMMENDATION",
+            "cadreId": cadre["id"], "level": "ISSUING_LEVEL_DISTRICT", "issuer": "中共某某区委",
+            "documentNumber": format!("区委〔矩阵〕{n}号"), "basis": "矩阵测试", "awardDate": ymd(today)})
+        }
+        "cadre.care.v1.CareService/GetReward" => json!({"rewardId": f.id("reward", side, caller)}),
+        "cadre.care.v1.CareService/ListRewards" => json!({"cadreId": cadre["id"]}),
+        "cadre.care.v1.CareService/ListRewardProposals" => json!({"orgUnitId": unit}),
+        "cadre.care.v1.CareService/ConfirmRewardProposal" => json!({"requestId": rid(),
+            "proposalId": f.id("proposal_confirm", side, caller), "documentNumber": format!("区委组〔矩阵〕{n}号"),
+            "awardDate": ymd(today), "issuer": "中共某某区委组织部"}),
+        "cadre.care.v1.CareService/DeclineRewardProposal" => json!({"requestId": rid(),
+            "proposalId": f.id("proposal_decline", side, caller), "reason": "矩阵测试"}),
+        "cadre.care.v1.CareService/RecordFundContribution" => {
+            json!({"requestId": rid(), "source": "矩阵测试",
+            "amountFen": 100, "receivedOn": ymd(today), "document": format!("矩阵{n}")})
+        }
+        // A cadre applies for themself, the unit and the org department for others.
+        "cadre.care.v1.CareService/SubmitFundApplication" => {
+            json!({"requestId": rid(), "cadreId": cadre["id"],
+            "reason": "FUND_REASON_HARDSHIP", "description": "矩阵测试", "amountRequestedFen": 100,
+            "evidenceRefs": ["矩阵测试"]})
+        }
+        "cadre.care.v1.CareService/GetFundApplication" => {
+            json!({"applicationId": f.id("application", side, caller)})
+        }
+        "cadre.care.v1.CareService/ListFundApplications" => json!({"orgUnitId": unit}),
+        // The step of the caller's role (the unit leader's for the others).
+        "cadre.care.v1.CareService/DecideFundApplication" => {
+            let step = match caller {
+                "orgofficer" => "APPROVAL_STEP_ORG_DEPARTMENT",
+                "committee" => "APPROVAL_STEP_COMMITTEE",
+                _ => "APPROVAL_STEP_UNIT_LEADER",
+            };
+            json!({"requestId": rid(), "applicationId": f.id("fund_decide", side, caller), "step": step,
+                "approved": true, "comment": "同意"})
+        }
+        "cadre.care.v1.CareService/DisburseFundApplication" => json!({"requestId": rid(),
+            "applicationId": f.id("fund_disburse", side, caller), "disbursedOn": ymd(today)}),
+        "cadre.care.v1.CareService/GetFundReport" => json!({"year": today.year(), "orgUnitId": unit}),
+        // The same plan by every call.
+        "cadre.care.v1.CareService/SetHealthCheckPlan" => json!({"requestId": rid(), "plan": {
+            "orgUnitId": unit, "year": 2099, "windowStart": {"year": 2099, "month": 3, "day": 1},
+            "windowEnd": {"year": 2099, "month": 5, "day": 31}, "provider": "区人民医院", "notes": "矩阵测试"}}),
+        "cadre.care.v1.CareService/ListHealthCheckPlans" => json!({"year": today.year(), "orgUnitId": unit}),
+        // The same check by every call.
+        "cadre.care.v1.CareService/RecordHealthCheck" => json!({"requestId": rid(), "cadreId": cadre["id"],
+            "year": today.year(), "checkedOn": ymd(today), "followUpNeeded": false}),
+        "cadre.care.v1.CareService/ListHealthChecks" => json!({"year": today.year(), "cadreId": cadre["id"]}),
+        "cadre.care.v1.CareService/GetHealthCheckReport" => json!({"year": today.year(), "orgUnitId": unit}),
+        "cadre.care.v1.CareService/RecordVisitTrigger" => json!({"requestId": rid(), "cadreId": cadre["id"],
+            "kind": "VISIT_TRIGGER_KIND_HARDSHIP", "relation": "RELATION_SELF", "occurredOn": ymd(today)}),
+        "cadre.care.v1.CareService/ListVisitTriggers"
+        | "cadre.care.v1.CareService/ListTalkTriggers"
+        | "cadre.care.v1.CareService/ListOverdueTalks"
+        | "cadre.care.v1.CareService/ListTransferCases"
+        | "cadre.care.v1.CareService/ListRegistrationCases"
+        | "cadre.care.v1.CareService/ListBacklogItems" => json!({"orgUnitId": unit}),
+        "cadre.care.v1.CareService/RecordVisit" => json!({"requestId": rid(), "cadreId": cadre["id"],
+            "kind": "VISIT_KIND_HOME_VISIT", "visitors": ["矩阵测试"], "visitedOn": ymd(today), "notes": "矩阵测试"}),
+        "cadre.care.v1.CareService/ListVisits"
+        | "cadre.care.v1.CareService/ListTalks"
+        | "cadre.care.v1.CareService/ListAssignments"
+        | "cadre.care.v1.CareService/ListToleranceReviews" => json!({"cadreId": cadre["id"]}),
+        // The unit leader's charge: the side's cadre, by every call.
+        "cadre.care.v1.CareService/SetLeaderCharges" => json!({"requestId": rid(),
+            "leaderId": f.id("leader", side, caller), "cadreIds": [cadre["id"]]}),
+        "cadre.care.v1.CareService/GetLeaderCharges" => json!({"leaderId": f.id("leader", side, caller)}),
+        "cadre.care.v1.CareService/RecordTalkTrigger" => json!({"requestId": rid(), "cadreId": cadre["id"],
+            "kind": "TALK_TRIGGER_KIND_OTHER", "occurredOn": ymd(today), "sourceRef": format!("矩阵{n}")}),
+        // Between the unit's leader and the side's cadre.
+        "cadre.care.v1.CareService/RecordTalk" => json!({"requestId": rid(),
+            "partyIds": [f.id("leader", side, caller), cadre["id"]], "heldOn": ymd(today),
+            "kind": "TALK_KIND_LEADER_WITH_CHARGE", "summary": "矩阵测试"}),
+        "cadre.care.v1.CareService/GetTalk" => json!({"talkId": f.id("talk", side, caller)}),
+        "cadre.care.v1.CareService/RecordAssignment" => json!({"requestId": rid(), "cadreId": cadre["id"],
+            "kind": "ASSIGNMENT_KIND_TASK_FORCE", "place": "矩阵测试", "startDate": ymd(today + Days::days(10)),
+            "endDate": ymd(today + Days::days(20))}),
+        "cadre.care.v1.CareService/EvaluateAssignment" => json!({"requestId": rid(),
+            "assignmentId": f.id("assignment", side, caller), "grade": "ASSIGNMENT_GRADE_GOOD",
+            "comment": "矩阵测试", "evaluatedBy": "矩阵测试"}),
+        "cadre.care.v1.CareService/OpenTransferCase" => {
+            json!({"requestId": rid(), "personName": "调任人员（矩阵）",
+            "source": "TRANSFER_SOURCE_STATE_ENTERPRISE", "sourceOrg": "某国有企业", "targetUnitId": unit,
+            "targetPost": "副镇长", "leadershipPost": true, "vacancy": {"establishment": 10,
+            "establishmentUsed": 5, "postQuota": 3, "postQuotaUsed": 1, "postVacant": true}})
+        }
+        "cadre.care.v1.CareService/DecideTransferCase" => json!({"requestId": rid(),
+            "caseId": f.id("transfer", side, caller), "decision": "TRANSFER_DECISION_PROCEED", "note": "矩阵测试"}),
+        // The side's cadre has an open case: refused by the rules once in scope.
+        "cadre.care.v1.CareService/OpenRegistrationCase" => {
+            json!({"requestId": rid(), "cadreId": cadre["id"],
+            "basis": "公务员法（矩阵测试）", "approvalLevel": "区委组织部"})
+        }
+        "cadre.care.v1.CareService/DecideRegistrationCase" => json!({"requestId": rid(),
+            "caseId": f.id("registration", side, caller), "decision": "REGISTRATION_DECISION_APPROVE",
+            "note": "矩阵测试"}),
+        "cadre.care.v1.CareService/RecordBacklogItem" => json!({"requestId": rid(), "cadreId": cadre["id"],
+            "kind": "BACKLOG_KIND_MISSING_MATERIAL", "description": "矩阵测试", "detectedOn": ymd(today),
+            "ownerUnitId": unit}),
+        "cadre.care.v1.CareService/ResolveBacklogItem" => json!({"requestId": rid(),
+            "itemId": f.id("backlog", side, caller), "resolution": "已归档（矩阵测试）", "resolvedOn": ymd(today)}),
+        "cadre.care.v1.CareService/GetBacklogBurndown" => json!({"orgUnitId": unit,
+            "startDate": ymd(today - Days::days(90)), "endDate": ymd(today)}),
+        // A measure of its own for each call (one review per measure).
+        "cadre.care.v1.CareService/OpenToleranceReview" => json!({"requestId": rid(), "cadreId": cadre["id"],
+            "measureSourceId": format!("MATRIX-{n}"), "measureKind": "CONDUCT_MEASURE_KIND_ADMONISHMENT",
+            "caseSummary": "矩阵测试"}),
+        // Through the body of the caller's role (the org department's for the others).
+        "cadre.care.v1.CareService/DecideToleranceReview" => {
+            let body = match caller {
+                "committee" => "DECIDING_BODY_DISTRICT_COMMITTEE",
+                "inspector" => "DECIDING_BODY_DISCIPLINE_COMMISSION",
+                _ => "DECIDING_BODY_ORG_DEPARTMENT",
+            };
+            let met = json!({"met": true, "note": "矩阵测试"});
+            json!({"requestId": rid(), "reviewId": f.id("review", side, caller), "criteria": {
+                "processCompliant": met, "noPersonalGain": met, "notProhibited": met, "goodFaith": met},
+                "decision": "TOLERANCE_DECISION_EXEMPT", "body": body, "decidedOn": ymd(today)})
+        }
+        "cadre.care.v1.CareService/GetToleranceReview" => json!({"reviewId": f.id("review", side, caller)}),
+        "cadre.events.v1.EventFeedService/Watch@care" => return Some(Call::Watch("care")),
         _ => return None,
     };
     Some(Call::Json(body.to_string()))

@@ -111,6 +111,9 @@ async fn talks_meet_obligations_and_are_read_only_by_their_parties() {
         assert_eq!(h.count("audit_log").await, refused + 1, "the refusal is in the audit trail");
         let status = read(org.clone(), "nope".into()).await.unwrap_err();
         assert_error(&status, Code::NotFound, "TALK_NOT_FOUND", None);
+        // Outside the reader's scope, the talk answers like an absent one.
+        let status = read(h.as_person(&d.outsider, &[Role::UnitLeader]), held.id.clone()).await.unwrap_err();
+        assert_error(&status, Code::NotFound, "TALK_NOT_FOUND", None);
         let mine = h
             .as_cadre(&d.deputy)
             .list_talks(pb::ListTalksRequest::default())

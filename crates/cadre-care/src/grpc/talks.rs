@@ -313,13 +313,20 @@ impl CareApi {
         let id = require_id("talk_id", &request.get_ref().talk_id).map_err(status)?;
         let org = holds(&caller, &[Role::OrgOfficer]);
         let own = caller.principal.cadre_id.clone();
+        let scope = caller.scope.clone();
         let read = {
             let id = id.clone();
             self.db
                 .audited_read(ctx.clone(), method!("GetTalk"), "talk", id.clone(), move |conn| {
                     let (row, parties) = talk_store::talk(conn, &id)?.ok_or_else(|| talk_not_found(&id))?;
                     if !org && !own.as_ref().is_some_and(|own| parties.contains(own)) {
-                        return Err(restricted(&id));
+                        // Outside the caller's scope a talk answers like an absent one; inside it, the
+                        // refusal says why (and is audited).
+                        let mut visible = false;
+                        for party in &parties {
+                            visible |= crate::store::cadre_in_scope(conn, &scope, party)?;
+                        }
+                        return Err(if visible { restricted(&id) } else { talk_not_found(&id) });
                     }
                     Ok(view::talk(&row, &parties))
                 })
