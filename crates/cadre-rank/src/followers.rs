@@ -10,7 +10,7 @@
 //! - the care service's 容错 decisions ([`CareFeed`]): an exempted measure stops restricting promotion.
 //!
 //! Every change happens in the follower's transaction, with the cursor, so the eligibility table never
-//! lags behind the facts it rests on. A relist of either feed recomputes everyone.
+//! lags behind the facts it rests on. A relist of any of the three recomputes everyone.
 
 use std::collections::{BTreeSet, HashMap};
 
