@@ -214,6 +214,43 @@ pub async fn wait_serving(channel: &tonic::transport::Channel, name: &str) {
         .unwrap_or_else(|_| panic!("{name} turns SERVING"));
 }
 
+/// A fresh request id.
+pub fn rid() -> String {
+    uuid::Uuid::now_v7().to_string()
+}
+
+/// The `ErrorInfo` reason of a refusal, or empty.
+pub fn reason(status: &tonic::Status) -> String {
+    use tonic_types::StatusExt as _;
+    status.get_error_details().error_info().map(|i| i.reason.clone()).unwrap_or_default()
+}
+
+/// Asserts a refusal: its code, its `ErrorInfo` reason (and domain, when given) and, when given, a field
+/// violation on `field`.
+pub fn assert_error_in(
+    status: &tonic::Status,
+    domain: Option<&str>,
+    code: tonic::Code,
+    reason: &str,
+    field: Option<&str>,
+) {
+    use tonic_types::StatusExt as _;
+    assert_eq!(status.code(), code, "{status:?}");
+    let details = status.get_error_details();
+    let info = details.error_info().unwrap_or_else(|| panic!("no ErrorInfo in {status:?}"));
+    assert_eq!(info.reason, reason, "{status:?}");
+    if let Some(domain) = domain {
+        assert_eq!(info.domain, domain, "{status:?}");
+    }
+    if let Some(field) = field {
+        let fields: Vec<String> = details
+            .bad_request()
+            .map(|b| b.field_violations.iter().map(|v| v.field.clone()).collect())
+            .unwrap_or_default();
+        assert!(fields.iter().any(|f| f == field), "no violation on {field}: {fields:?} in {status:?}");
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -39,7 +39,6 @@ use cadre_proto::{
 };
 use chrono::NaiveDate;
 use tonic::{Code, Status, service::Routes, service::interceptor::InterceptedService, transport::Channel};
-use tonic_types::StatusExt as _;
 
 /// A care client acting as one principal.
 pub type Client = CareServiceClient<InterceptedService<Channel, ActingAs>>;
@@ -493,28 +492,13 @@ fn sample_cadre(unit_id: &str, name: &str, sequence: u16, post: Post) -> dir::Ca
     }
 }
 
-pub fn rid() -> String {
-    uuid::Uuid::now_v7().to_string()
-}
-
-/// The `ErrorInfo` reason of a status.
-pub fn reason(status: &Status) -> String {
-    status.get_error_details().error_info().map(|i| i.reason.clone()).unwrap_or_default()
-}
+// Not every test binary uses both.
+#[allow(unused_imports)]
+pub use cadre_platform::testing::{reason, rid};
 
 /// Asserts a status's code, ErrorInfo reason (domain `care.cadre`) and, when given, a field violation.
 pub fn assert_error(status: &Status, code: Code, reason: &str, field: Option<&str>) {
-    assert_eq!(status.code(), code, "{status:?}");
-    let details = status.get_error_details();
-    let info = details.error_info().unwrap_or_else(|| panic!("no ErrorInfo in {status:?}"));
-    assert_eq!(info.reason, reason, "{status:?}");
-    if let Some(field) = field {
-        let fields: Vec<String> = details
-            .bad_request()
-            .map(|b| b.field_violations.iter().map(|v| v.field.clone()).collect())
-            .unwrap_or_default();
-        assert!(fields.iter().any(|f| f == field), "no violation on {field}: {fields:?} in {status:?}");
-    }
+    cadre_platform::testing::assert_error_in(status, None, code, reason, field);
 }
 
 /// A small district: one bureau with a principal, two deputies and two staff, and a second bureau.

@@ -569,34 +569,18 @@ fn sample_cadre(
     }
 }
 
-pub fn rid() -> String {
-    uuid::Uuid::now_v7().to_string()
-}
-
-/// The `ErrorInfo` reason of a status.
-pub fn reason(status: &Status) -> String {
-    status.get_error_details().error_info().map(|i| i.reason.clone()).unwrap_or_default()
-}
-
 /// The `ErrorInfo` metadata of a status.
 pub fn metadata(status: &Status) -> HashMap<String, String> {
     status.get_error_details().error_info().map(|i| i.metadata.clone()).unwrap_or_default()
 }
 
+// Not every test binary uses both.
+#[allow(unused_imports)]
+pub use cadre_platform::testing::{reason, rid};
+
 /// Asserts a status's code, ErrorInfo reason (domain `rank.cadre`) and, when given, a field violation.
 pub fn assert_error(status: &Status, code: Code, reason: &str, field: Option<&str>) {
-    assert_eq!(status.code(), code, "{status:?}");
-    let details = status.get_error_details();
-    let info = details.error_info().unwrap_or_else(|| panic!("no ErrorInfo in {status:?}"));
-    assert_eq!(info.reason, reason, "{status:?}");
-    assert_eq!(info.domain, "rank.cadre", "{status:?}");
-    if let Some(field) = field {
-        let fields: Vec<String> = details
-            .bad_request()
-            .map(|b| b.field_violations.iter().map(|v| v.field.clone()).collect())
-            .unwrap_or_default();
-        assert!(fields.iter().any(|f| f == field), "no violation on {field}: {fields:?} in {status:?}");
-    }
+    cadre_platform::testing::assert_error_in(status, Some("rank.cadre"), code, reason, field);
 }
 
 /// The reasons of an answer's blocks.
