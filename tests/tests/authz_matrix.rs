@@ -1,7 +1,7 @@
 //! The authorization matrix: every RPC behind the gateway × every role × an object inside and an object
 //! outside the scope of the role's demo account, called through the gateway as that account, checked
-//! against the table in `tests/authz-matrix.txt`: the directory, identity, leave, rank, assessment, care
-//! and forum services and the event feed of each (196 rows).
+//! against the table in `tests/authz-matrix.txt`: the directory, identity, leave, rank, assessment, care,
+//! forum and oversight services and the event feed of each (239 rows).
 //!
 //! The RPCs are enumerated from the descriptor set, so a new RPC without a row (or without a request in
 //! [`request`]) fails this test. After a deliberate change of rules, regenerate the table with
@@ -56,9 +56,11 @@ const SERVICES: &[&str] = &[
     "cadre.assessment.v1.AssessmentService",
     "cadre.care.v1.CareService",
     "cadre.forum.v1.ForumService",
+    "cadre.oversight.v1.OversightService",
 ];
 const FEED: &str = "cadre.events.v1.EventFeedService";
-const SOURCES: &[&str] = &["directory", "identity", "leave", "rank", "assessment", "care", "forum"];
+const SOURCES: &[&str] =
+    &["directory", "identity", "leave", "rank", "assessment", "care", "forum", "oversight"];
 
 const TABLE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/authz-matrix.txt");
 
@@ -76,10 +78,26 @@ const RANK: &str = "cadre.rank.v1.RankService";
 const ASSESSMENT: &str = "cadre.assessment.v1.AssessmentService";
 const CARE: &str = "cadre.care.v1.CareService";
 const FORUM: &str = "cadre.forum.v1.ForumService";
+const OVERSIGHT: &str = "cadre.oversight.v1.OversightService";
 
 /// The accounts the forum's access table lets organise (propose, decide, hold sessions): each gets objects
 /// of its own for the calls that may succeed and change them.
 const FORUM_ORGANISERS: &[&str] = &["leader.t01", "hr.t01", "town.t01", "orgofficer"];
+
+// The accounts the oversight service's access table lets change a record, by what they do to it: each
+// gets objects of its own, on both sides alike (where its scope does not reach, the object is never used).
+/// Close inspections.
+const OVERSIGHT_CLOSERS: &[&str] = &["town.t01", "orgofficer", "committee", "inspector"];
+/// Dismiss findings, sign off tasks, decide extensions.
+const OVERSIGHT_SUPERVISORS: &[&str] = &["town.t01", "orgofficer", "inspector"];
+/// Report tasks done and ask for extensions: the owner unit's side.
+const OVERSIGHT_TASK_OWNERS: &[&str] = &["leader.t01", "hr.t01", "town.t01"];
+/// File 档案 material.
+const OVERSIGHT_ARCHIVISTS: &[&str] = &["orgofficer", "hr-system"];
+/// Issue circulars.
+const OVERSIGHT_ISSUERS: &[&str] = &["orgofficer", "committee", "inspector"];
+/// Answer integrity opinions.
+const OVERSIGHT_ANSWERERS: &[&str] = &["inspector", "discipline-system"];
 
 /// The demo district's objects the requests name: inside is in T01, where the scoped accounts work;
 /// outside is in U01.
@@ -154,6 +172,7 @@ impl Fixture {
         fixture.load_rank(suite).await;
         fixture.load_forum(suite, &org_units(suite).await).await;
         fixture.load_care(suite, &people).await;
+        fixture.load_oversight(suite).await;
         fixture
     }
 
@@ -183,11 +202,14 @@ impl Fixture {
         self.object(purpose, side, caller)["id"].as_str().unwrap()
     }
 
+    /// Keeps `object` for `purpose`; a purpose kept twice for the same side and owner is a mistake (two
+    /// services' loaders naming their objects alike), which would silently change the other's cells.
     fn keep(&mut self, purpose: &'static str, side: Side, owner: Option<&str>, object: Value) {
-        match owner {
+        let previous = match owner {
             None => self.shared.insert((purpose, side), object),
             Some(caller) => self.own.insert((purpose, side, caller.to_owned()), object),
         };
+        assert!(previous.is_none(), "{purpose} {side:?} of {owner:?} kept twice in the fixture");
     }
 
     /// Leave: for each side's cadre, one-working-day personal leave in every state the requests need, on
@@ -744,6 +766,190 @@ impl Fixture {
             }
         }
     }
+
+    /// Oversight: for each side, the unit's 主体责任 of this year; an open inspection of the unit; an open
+    /// finding about the side's cadre that every rectification task hangs on (one in progress, shared, so
+    /// the finding never closes); a 提醒谈话 about the cadre; a circular naming the cadre, issued to the
+    /// unit alone; a negative record and a pending integrity opinion of the cadre. Of what a call changes,
+    /// objects of their own for the callers that may change it: inspections to close, findings about the
+    /// unit to dismiss, tasks in progress to report or to extend, reported tasks to sign off, tasks with an
+    /// extension pending, 通报 (of a cadre made for them) whose 档案 material is due, drafts to issue,
+    /// opinions to answer.
+    async fn load_oversight(&mut self, suite: &Running) {
+        let (org, inspector) = (suite.token("orgofficer"), suite.token("inspector"));
+        let today = self.today;
+        let post = |token: String, method: &'static str, body: Value| async move {
+            suite.ok(&token, &format!("{OVERSIGHT}/{method}"), &body.to_string()).await
+        };
+        // The oversight service learns the district from the directory's feed.
+        let known = |cadre: Value| {
+            let org = org.clone();
+            eventually("the cadre in the oversight service", move || {
+                let (org, body) = (org.clone(), json!({"cadreId": cadre}).to_string());
+                async move {
+                    let (status, _) = suite.json(&org, &format!("{OVERSIGHT}/GetRestrictions"), &body).await;
+                    (status == 200).then_some(())
+                }
+            })
+        };
+        for side in SIDES {
+            let (unit, cadre) = (self.unit(side).to_owned(), self.cadre(side)["id"].clone());
+            let other =
+                self.cadre(if side == Side::Inside { Side::Outside } else { Side::Inside })["id"].clone();
+            let suffix = if side == Side::Inside { "t01" } else { "u01" };
+            // The owner unit's side of its tasks.
+            let owner = suite.token(&format!("leader.{suffix}"));
+            known(cadre.clone()).await;
+
+            let body = json!({"requestId": rid(), "responsibility": oversight_responsibility(&unit, today)});
+            let set = post(org.clone(), "SetResponsibility", body).await;
+            self.keep("responsibility", side, None, set["responsibility"].clone());
+
+            let plan =
+                || post(inspector.clone(), "PlanInspection", oversight_inspection(&unit, &other, today));
+            let shared = plan().await["inspection"].clone();
+            self.keep("inspection", side, None, shared.clone());
+            self.keep("inspection_close", side, None, shared);
+            for closer in OVERSIGHT_CLOSERS {
+                self.keep("inspection_close", side, Some(closer), plan().await["inspection"].clone());
+            }
+
+            let body = json!({"requestId": rid(), "cadreId": cadre, "category": "FINDING_CATEGORY_WORK_STYLE",
+                "severity": "SEVERITY_MINOR", "description": "工作推诿（矩阵测试）", "evidence": ["督查记录"],
+                "foundOn": ymd(today)});
+            let finding = post(org.clone(), "RecordFinding", body).await["finding"].clone();
+            self.keep("finding", side, None, finding.clone());
+            self.keep("finding_dismiss", side, None, finding.clone());
+            for supervisor in OVERSIGHT_SUPERVISORS {
+                let body = json!({"requestId": rid(), "orgUnitId": unit,
+                    "category": "FINDING_CATEGORY_WORK_STYLE", "severity": "SEVERITY_MINOR",
+                    "description": "会议纪要缺失（矩阵测试）", "foundOn": ymd(today)});
+                let own = post(org.clone(), "RecordFinding", body).await["finding"].clone();
+                self.keep("finding_dismiss", side, Some(supervisor), own);
+            }
+
+            // Tasks, by the inspector for the unit, in the states the requests need.
+            let assign = || {
+                let body = json!({"requestId": rid(), "findingId": finding["id"],
+                    "requirement": "健全工作台账（矩阵测试）", "deadline": ymd(today + Days::days(30))});
+                let (inspector, post) = (inspector.clone(), &post);
+                async move { post(inspector, "AssignRectification", body).await["task"].clone() }
+            };
+            let reported = || {
+                let owner = owner.clone();
+                let assigned = assign();
+                async move {
+                    let task = assigned.await;
+                    let body = json!({"requestId": rid(), "taskId": task["id"], "report": "已整改（矩阵测试）",
+                        "evidence": ["整改报告"]});
+                    post(owner, "ReportRectification", body).await["task"].clone()
+                }
+            };
+            let extending = || {
+                let owner = owner.clone();
+                let assigned = assign();
+                async move {
+                    let task = assigned.await;
+                    let body = json!({"requestId": rid(), "taskId": task["id"],
+                        "requestedDeadline": ymd(today + Days::days(60)), "reason": "任务较重（矩阵测试）"});
+                    post(owner, "RequestExtension", body).await["task"].clone()
+                }
+            };
+            let task = assign().await;
+            for purpose in ["rectification", "rectification_report", "rectification_extend"] {
+                self.keep(purpose, side, None, task.clone());
+            }
+            for caller in OVERSIGHT_TASK_OWNERS {
+                self.keep("rectification_report", side, Some(caller), assign().await);
+                self.keep("rectification_extend", side, Some(caller), assign().await);
+            }
+            self.keep("rectification_verify", side, None, reported().await);
+            self.keep("rectification_decide", side, None, extending().await);
+            for supervisor in OVERSIGHT_SUPERVISORS {
+                self.keep("rectification_verify", side, Some(supervisor), reported().await);
+                self.keep("rectification_decide", side, Some(supervisor), extending().await);
+            }
+
+            let body = json!({"requestId": rid(), "cadreId": cadre,
+                "measure": "ACCOUNTABILITY_MEASURE_REMINDER_TALK", "decidingBody": "DECIDING_BODY_ORG_DEPARTMENT",
+                "decidedOn": ymd(today), "findingIds": [finding["id"]], "note": "矩阵测试"});
+            let decision = post(org.clone(), "RecordDecision", body).await["decision"].clone();
+            self.keep("decision", side, None, decision.clone());
+            // A talk puts nothing into the dossier: refused by the rules, were the others let file at all.
+            self.keep("decision_archive", side, None, decision);
+            // 通报 with their 档案 material due, of a cadre made for them (its 影响期 bars nobody the other
+            // requests name).
+            let n = NEXT.fetch_add(1, Ordering::Relaxed);
+            let body = json!({"requestId": rid(), "cadre": new_cadre(&unit, n)}).to_string();
+            let made =
+                suite.ok(&org, &format!("{DIRECTORY}/CreateCadre"), &body).await["cadre"]["id"].clone();
+            known(made.clone()).await;
+            for archivist in OVERSIGHT_ARCHIVISTS {
+                let body = json!({"requestId": rid(), "cadreId": made,
+                    "measure": "ACCOUNTABILITY_MEASURE_CIRCULAR",
+                    "decidingBody": "DECIDING_BODY_ORG_DEPARTMENT", "basisArticle": "中国共产党问责条例 第八条",
+                    "documentNumber": format!("区组通〔矩阵〕{n}号"), "decidedOn": ymd(today)});
+                let circulated = post(org.clone(), "RecordDecision", body).await["decision"].clone();
+                assert!(
+                    circulated["archiveDueDate"].is_object(),
+                    "a 通报 goes into the dossier: {circulated}"
+                );
+                self.keep("decision_archive", side, Some(archivist), circulated);
+            }
+
+            let draft = || post(org.clone(), "DraftCircular", oversight_circular(&unit, &cadre));
+            let issued = draft().await["circular"].clone();
+            let body = json!({"requestId": rid(), "circularId": issued["id"], "documentNumber": "区组通〔矩阵〕1号"});
+            let issued = post(org.clone(), "IssueCircular", body).await["circular"].clone();
+            self.keep("circular", side, None, issued.clone());
+            self.keep("circular_issue", side, None, issued);
+            for issuer in OVERSIGHT_ISSUERS {
+                self.keep("circular_issue", side, Some(issuer), draft().await["circular"].clone());
+            }
+
+            let n = NEXT.fetch_add(1, Ordering::Relaxed);
+            post(inspector.clone(), "RecordNegativeInformation", oversight_negative(&cadre, today, n)).await;
+
+            let ask = || {
+                let body = json!({"requestId": rid(), "cadreId": cadre, "purpose": "拟提拔考察（矩阵测试）"});
+                post(org.clone(), "RequestIntegrityOpinion", body)
+            };
+            let opinion = ask().await["opinion"].clone();
+            self.keep("opinion", side, None, opinion.clone());
+            self.keep("opinion_answer", side, None, opinion);
+            for answerer in OVERSIGHT_ANSWERERS {
+                self.keep("opinion_answer", side, Some(answerer), ask().await["opinion"].clone());
+            }
+        }
+    }
+}
+
+/// The 主体责任 of `unit` this year, with one duty.
+fn oversight_responsibility(unit: &str, today: NaiveDate) -> Value {
+    json!({"orgUnitId": unit, "kind": "RESPONSIBILITY_KIND_PRINCIPAL", "year": today.year(),
+        "area": "党委（矩阵测试）", "items": [{"list": "LIST_KIND_DUTY", "text": "落实全面从严治党主体责任"}]})
+}
+
+/// A request to inspect `unit` over the week to today, by `inspector` (a cadre).
+fn oversight_inspection(unit: &str, inspector: &Value, today: NaiveDate) -> Value {
+    json!({"requestId": rid(), "title": "工作作风督查（矩阵测试）", "categories": ["FINDING_CATEGORY_WORK_STYLE"],
+        "plan": "随机抽查（矩阵测试）", "orgUnitIds": [unit], "startDate": ymd(today - Days::days(7)),
+        "endDate": ymd(today), "inspectorCadreIds": [inspector]})
+}
+
+/// A draft criticising `cadre`, distributed to `unit` alone.
+fn oversight_circular(unit: &str, cadre: &Value) -> Value {
+    json!({"requestId": rid(), "title": "关于工作作风问题的通报（矩阵测试）", "kind": "CIRCULAR_KIND_CRITICISM",
+        "distribution": "本单位", "distributionUnitIds": [unit], "cadence": "CADENCE_AD_HOC",
+        "entries": [{"cadreId": cadre, "text": "工作推诿（矩阵测试）"}], "body": "现将有关情况通报如下（矩阵测试）"})
+}
+
+/// An audit's minor, unverified record about `cadre`, under a reference of its own.
+fn oversight_negative(cadre: &Value, today: NaiveDate, n: u32) -> Value {
+    json!({"requestId": rid(), "cadreId": cadre, "agency": "AGENCY_AUDIT",
+        "category": "NEGATIVE_CATEGORY_AUDIT", "severity": "SEVERITY_MINOR",
+        "summary": "经费报销不规范（矩阵测试）", "reference": format!("审计〔矩阵〕{n}号"),
+        "occurredOn": ymd(today - Days::days(30)), "verified": false})
 }
 
 /// Retries `probe` until it answers, for at most two minutes.
@@ -1420,6 +1626,110 @@ fn request(method: &str, side: Side, f: &Fixture, caller: &str, n: u32) -> Optio
         }
         "cadre.care.v1.CareService/GetToleranceReview" => json!({"reviewId": f.id("review", side, caller)}),
         "cadre.events.v1.EventFeedService/Watch@care" => return Some(Call::Watch("care")),
+
+        // Oversight (see `Fixture::load_oversight`): records are of the side's unit or its cadre.
+        // The same responsibility by every call.
+        "cadre.oversight.v1.OversightService/SetResponsibility" => {
+            json!({"requestId": rid(), "responsibility": oversight_responsibility(unit, today)})
+        }
+        "cadre.oversight.v1.OversightService/ListResponsibilities"
+        | "cadre.oversight.v1.OversightService/ListInspections"
+        | "cadre.oversight.v1.OversightService/ListFindings"
+        | "cadre.oversight.v1.OversightService/ListRectifications"
+        | "cadre.oversight.v1.OversightService/ListDecisions"
+        | "cadre.oversight.v1.OversightService/ListRiskWarnings" => json!({"orgUnitId": unit}),
+        "cadre.oversight.v1.OversightService/GetResponsibilityView"
+        | "cadre.oversight.v1.OversightService/GetRectificationLedger"
+        | "cadre.oversight.v1.OversightService/GetUnitOversightReport" => {
+            json!({"orgUnitId": unit, "year": today.year()})
+        }
+        "cadre.oversight.v1.OversightService/PlanInspection" => {
+            let other = f.cadre(if side == Side::Inside { Side::Outside } else { Side::Inside });
+            oversight_inspection(unit, &other["id"], today)
+        }
+        "cadre.oversight.v1.OversightService/CloseInspection" => json!({"requestId": rid(),
+            "inspectionId": f.id("inspection_close", side, caller), "summary": "督查结束（矩阵测试）"}),
+        "cadre.oversight.v1.OversightService/GetInspection" => {
+            json!({"inspectionId": f.id("inspection", side, caller)})
+        }
+        // About the unit, under the open inspection of it.
+        "cadre.oversight.v1.OversightService/RecordFinding" => json!({"requestId": rid(),
+            "inspectionId": f.id("inspection", side, caller), "orgUnitId": unit,
+            "category": "FINDING_CATEGORY_WORK_STYLE", "severity": "SEVERITY_MINOR",
+            "description": "矩阵测试", "evidence": ["督查记录"], "foundOn": ymd(today)}),
+        "cadre.oversight.v1.OversightService/GetFinding" => {
+            json!({"findingId": f.id("finding", side, caller)})
+        }
+        "cadre.oversight.v1.OversightService/DismissFinding" => json!({"requestId": rid(),
+            "findingId": f.id("finding_dismiss", side, caller), "reason": "经核实不成立（矩阵测试）"}),
+        // Another task for the shared finding, which stays open.
+        "cadre.oversight.v1.OversightService/AssignRectification" => json!({"requestId": rid(),
+            "findingId": f.id("finding", side, caller), "requirement": "矩阵测试",
+            "deadline": ymd(today + Days::days(30))}),
+        // The same plan by every call: the task stays in progress.
+        "cadre.oversight.v1.OversightService/SubmitRectificationPlan" => {
+            json!({"requestId": rid(), "taskId": f.id("rectification", side, caller), "plan": "矩阵测试"})
+        }
+        "cadre.oversight.v1.OversightService/ReportRectification" => json!({"requestId": rid(),
+            "taskId": f.id("rectification_report", side, caller), "report": "矩阵测试", "evidence": ["整改报告"]}),
+        "cadre.oversight.v1.OversightService/VerifyRectification" => json!({"requestId": rid(),
+            "taskId": f.id("rectification_verify", side, caller), "accept": true, "note": "经核实已整改到位"}),
+        "cadre.oversight.v1.OversightService/RequestExtension" => json!({"requestId": rid(),
+            "taskId": f.id("rectification_extend", side, caller), "requestedDeadline": ymd(today + Days::days(60)),
+            "reason": "矩阵测试"}),
+        "cadre.oversight.v1.OversightService/DecideExtension" => json!({"requestId": rid(),
+            "taskId": f.id("rectification_decide", side, caller), "approve": false, "note": "矩阵测试"}),
+        "cadre.oversight.v1.OversightService/GetRectification" => {
+            json!({"taskId": f.id("rectification", side, caller)})
+        }
+        // A 提醒谈话 of the side's cadre (which sets no 影响期), through the body of the caller's role (the org
+        // department's for the others).
+        "cadre.oversight.v1.OversightService/RecordDecision" => {
+            let body = match caller {
+                "leader.t01" => "DECIDING_BODY_UNIT",
+                "committee" => "DECIDING_BODY_PARTY_COMMITTEE",
+                "inspector" | "discipline-system" => "DECIDING_BODY_DISCIPLINE_COMMISSION",
+                _ => "DECIDING_BODY_ORG_DEPARTMENT",
+            };
+            json!({"requestId": rid(), "cadreId": cadre["id"],
+                "measure": "ACCOUNTABILITY_MEASURE_REMINDER_TALK", "decidingBody": body,
+                "decidedOn": ymd(today), "note": "矩阵测试"})
+        }
+        "cadre.oversight.v1.OversightService/GetDecision" => {
+            json!({"decisionId": f.id("decision", side, caller)})
+        }
+        "cadre.oversight.v1.OversightService/RecordArchiveFiling" => json!({"requestId": rid(),
+            "decisionId": f.id("decision_archive", side, caller), "filedOn": ymd(today)}),
+        "cadre.oversight.v1.OversightService/GetEscalationProposal"
+        | "cadre.oversight.v1.OversightService/GetRestrictions"
+        | "cadre.oversight.v1.OversightService/ListCircularMentions"
+        | "cadre.oversight.v1.OversightService/ListNegativeInformation"
+        | "cadre.oversight.v1.OversightService/GetRiskWarning"
+        | "cadre.oversight.v1.OversightService/ListIntegrityOpinions" => json!({"cadreId": cadre["id"]}),
+        "cadre.oversight.v1.OversightService/BatchGetRestrictions" => json!({"cadreIds": [cadre["id"]]}),
+        "cadre.oversight.v1.OversightService/DraftCircular" => oversight_circular(unit, &cadre["id"]),
+        "cadre.oversight.v1.OversightService/IssueCircular" => json!({"requestId": rid(),
+            "circularId": f.id("circular_issue", side, caller), "documentNumber": format!("区组通〔矩阵〕{n}号")}),
+        // Issued to the side's unit alone.
+        "cadre.oversight.v1.OversightService/GetCircular" => {
+            json!({"circularId": f.id("circular", side, caller)})
+        }
+        "cadre.oversight.v1.OversightService/ListCirculars" => json!({}),
+        "cadre.oversight.v1.OversightService/RecordNegativeInformation" => {
+            oversight_negative(&cadre["id"], today, n)
+        }
+        "cadre.oversight.v1.OversightService/RequestIntegrityOpinion" => {
+            json!({"requestId": rid(), "cadreId": cadre["id"], "purpose": "矩阵测试"})
+        }
+        "cadre.oversight.v1.OversightService/AnswerIntegrityOpinion" => json!({"requestId": rid(),
+            "opinionId": f.id("opinion_answer", side, caller), "clear": true,
+            "answer": "未发现影响提拔的问题（矩阵测试）"}),
+        "cadre.oversight.v1.OversightService/GetIntegrityOpinion" => {
+            json!({"opinionId": f.id("opinion", side, caller)})
+        }
+        "cadre.oversight.v1.OversightService/GetDecisionStatistics" => json!({"orgUnitId": unit,
+            "fromDate": ymd(today - Days::days(365)), "toDate": ymd(today)}),
+        "cadre.events.v1.EventFeedService/Watch@oversight" => return Some(Call::Watch("oversight")),
         _ => return None,
     };
     Some(Call::Json(body.to_string()))

@@ -13,6 +13,7 @@ pub mod access;
 pub mod convert;
 pub mod domain;
 pub mod events;
+pub mod followers;
 pub mod grpc;
 pub mod service;
 pub mod store;

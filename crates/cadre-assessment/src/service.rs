@@ -1,5 +1,6 @@
-//! How the assessment service is served: its routes, its readiness, the projection of the directory it
-//! follows, and the working calendar it counts publicity days with.
+//! How the assessment service is served: its routes, its readiness, the feeds it follows (the directory's,
+//! into its projection, and the oversight service's conduct measures), and the working calendar it counts
+//! publicity days with.
 
 use std::{sync::Arc, time::Duration};
 
@@ -20,7 +21,10 @@ use cadre_proto::{
 use tokio::net::TcpListener;
 use tonic::service::Routes;
 
-use crate::{AssessmentApi, access::ACCESS, grpc::Today, store::MIGRATIONS, workflow::history};
+use crate::{
+    AssessmentApi, access::ACCESS, followers::OversightFeed, grpc::Today, store::MIGRATIONS,
+    workflow::history,
+};
 
 /// The target name (`cadre serve --target assessment`) and event source name.
 pub const TARGET: &str = "assessment";
@@ -73,6 +77,11 @@ pub async fn serve_with(
     if directory.is_empty() {
         anyhow::bail!("no endpoint of the directory (whose units and cadres are assessed) is configured");
     }
+    let oversight = config.endpoint_of("oversight").ok_or_else(|| {
+        anyhow::anyhow!(
+            "no endpoint of the oversight service (whose decisions' conduct measures count) is configured"
+        )
+    })?;
     let url = config.database_url(TARGET, &config.services.assessment);
     let db = Db::connect(&url, config.pool_options()).await?;
     let authorize = AuthorizeLayer::new(verifier, policy, Some(db.clone()));
@@ -93,11 +102,20 @@ pub async fn serve_with(
         async move {
             db.migrate(&MIGRATIONS).await?;
             db.ping().await?;
-            // Only after the tables exist: the projection writes to them from its first event.
+            // Only after the tables exist: the followers write to them from their first event.
             let follower = Follower::spawn(
                 DirectoryFeed,
                 db.clone(),
                 &directory,
+                TARGET,
+                signer.clone(),
+                shutdown.clone(),
+                FollowerSettings::default(),
+            )?;
+            Follower::spawn(
+                OversightFeed,
+                db.clone(),
+                &oversight,
                 TARGET,
                 signer,
                 shutdown.clone(),

@@ -10,6 +10,10 @@ macro_rules! method {
     };
 }
 
+// The reach macros (`reach_filter!`, `after_id!`) of the projection, in scope for every store module.
+#[macro_use]
+extern crate cadre_projection;
+
 pub mod access;
 pub mod demo;
 pub mod domain;

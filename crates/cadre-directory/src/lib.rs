@@ -17,5 +17,7 @@ pub mod grpc;
 pub mod import;
 pub mod service;
 pub mod store;
+#[cfg(feature = "testing")]
+pub mod testing;
 
 pub use grpc::DirectoryApi;

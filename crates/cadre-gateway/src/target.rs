@@ -28,6 +28,7 @@ const UPSTREAMS: &[(&str, &[&str])] = &[
     ("assessment", &["cadre.assessment.v1"]),
     ("care", &["cadre.care.v1"]),
     ("forum", &["cadre.forum.v1"]),
+    ("oversight", &["cadre.oversight.v1"]),
 ];
 
 /// The identity provider configured for the gateway, if any.

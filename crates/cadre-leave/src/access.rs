@@ -67,9 +67,10 @@ pub const ACCESS: &[Rule] = &[
     rule!("UpdateTravelFiling", Roles(APPLY)),
     rule!("ListTravelFilings", Roles(READ)),
     rule!("ListAbsentCadres", Roles(&[UnitLeader, UnitHrOfficer, TownOfficer, OrgOfficer, CommitteeMember])),
+    // The suite too: the oversight service relists the cases when its cursor on the leave feed is lost.
     rule!(
         "ListOverdueCases",
-        Roles(&[UnitLeader, UnitHrOfficer, TownOfficer, OrgOfficer, DisciplineInspector])
+        RolesOrSystem(&[UnitLeader, UnitHrOfficer, TownOfficer, OrgOfficer, DisciplineInspector])
     ),
     rule!("ListUnusedAnnualLeave", Roles(&[UnitLeader, UnitHrOfficer, TownOfficer, OrgOfficer])),
     rule!("ExportLeaveLedger", Roles(KEEP)),

@@ -4,7 +4,9 @@
 
 use std::{sync::Arc, time::Duration};
 
-use cadre_proto::leave::{AddWorkingDaysRequest, leave_service_client::LeaveServiceClient};
+use cadre_proto::leave::{
+    AddWorkingDaysRequest, DayKind, GetWorkCalendarRequest, leave_service_client::LeaveServiceClient,
+};
 use chrono::NaiveDate;
 use tonic::{
     service::{Interceptor, interceptor::InterceptedService},
@@ -70,4 +72,38 @@ impl WorkingCalendar {
         crate::dates::date_from(&date)
             .ok_or_else(|| ApiError::internal("the working calendar answered a date that is not one"))
     }
+
+    /// A year's special days: the holidays (rest days, weekends or not) and the make-up working days
+    /// (weekend days worked, 调休). Every other weekday is a working day and every other weekend day a rest
+    /// day. Unavailable when the calendar cannot be asked.
+    pub async fn special_days(&self, year: i32) -> Result<SpecialDays, ApiError> {
+        let answer = self.client.clone().get_work_calendar(GetWorkCalendarRequest { year }).await.map_err(
+            |status| {
+                ApiError::unavailable(format!(
+                    "the working calendar (leave service) did not answer for {year}: {:?} {}",
+                    status.code(),
+                    status.message()
+                ))
+            },
+        )?;
+        let mut days = SpecialDays::default();
+        for day in answer.into_inner().calendar.unwrap_or_default().days {
+            let Some(date) = day.date.as_ref().and_then(crate::dates::date_from) else { continue };
+            match DayKind::try_from(day.kind) {
+                Ok(DayKind::Holiday) => days.holidays.push(date),
+                Ok(DayKind::MakeupWorkday) => days.makeup_workdays.push(date),
+                _ => {}
+            }
+        }
+        Ok(days)
+    }
+}
+
+/// The days of a year that break the weekday/weekend rule, as the leave service keeps them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SpecialDays {
+    /// Statutory holidays (rest days).
+    pub holidays: Vec<NaiveDate>,
+    /// Weekend days that are working days (调休).
+    pub makeup_workdays: Vec<NaiveDate>,
 }

@@ -199,6 +199,9 @@ pub struct Services {
     pub care: ServiceConfig,
     /// The forum service: the lecture forums (干部讲坛), their sessions, attendance and learning hours.
     pub forum: ServiceConfig,
+    /// The oversight service: responsibility lists, inspections, findings, rectification, accountability
+    /// decisions and their 影响期, circulars, negative information and the discipline-inspection link.
+    pub oversight: ServiceConfig,
 }
 
 /// One service's endpoint and database.
@@ -247,6 +250,10 @@ impl Default for Config {
                 },
                 care: ServiceConfig { listen: "127.0.0.1:50056".to_owned(), database_url: String::new() },
                 forum: ServiceConfig { listen: "127.0.0.1:50057".to_owned(), database_url: String::new() },
+                oversight: ServiceConfig {
+                    listen: "127.0.0.1:50058".to_owned(),
+                    database_url: String::new(),
+                },
             },
             auth: AuthConfig {
                 principal_signing_key: String::new(),
@@ -409,7 +416,7 @@ impl Config {
         Ok(())
     }
 
-    fn service_entries(&self) -> [(&'static str, &ServiceConfig); 7] {
+    fn service_entries(&self) -> [(&'static str, &ServiceConfig); 8] {
         [
             ("directory", &self.services.directory),
             ("identity", &self.services.identity),
@@ -418,6 +425,7 @@ impl Config {
             ("assessment", &self.services.assessment),
             ("care", &self.services.care),
             ("forum", &self.services.forum),
+            ("oversight", &self.services.oversight),
         ]
     }
 

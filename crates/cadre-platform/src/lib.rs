@@ -13,6 +13,7 @@ pub mod db;
 pub mod error;
 pub mod feed;
 pub mod idempotency;
+pub mod input;
 pub mod mutation;
 pub mod outbox;
 pub mod paging;

@@ -75,6 +75,27 @@ pub fn finish_page<T>(
     }
 }
 
+/// The last id of the previous page of a list keyset-paged by one id, from a token bound to `filters`.
+pub fn after_id(token: &str, filters: &str) -> Result<Option<String>, ApiError> {
+    match decode_token(token, filters)? {
+        None => Ok(None),
+        Some(key) if key.len() == 1 => Ok(key.into_iter().next()),
+        Some(_) => {
+            Err(ApiError::invalid_argument("INVALID_PAGE_TOKEN", "page_token is not valid for this query"))
+        }
+    }
+}
+
+/// [`finish_page`] for a list keyset-paged by one id.
+pub fn finish_id_page<T>(
+    rows: Vec<T>,
+    size: i64,
+    filters: &str,
+    id: impl Fn(&T) -> String,
+) -> (Vec<T>, String) {
+    finish_page(rows, size, filters, |row| vec![id(row)])
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

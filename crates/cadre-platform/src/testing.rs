@@ -1,4 +1,6 @@
-//! Test support: a fresh database per test on either backend.
+//! Test support: a fresh database per test on either backend, principal keys, and what the service test
+//! harnesses share (fake feeds of other services, reading a feed to its head, waiting for a follower,
+//! counting rows, dates).
 //!
 //! SQLite gets a file in a temporary directory (a pooled `:memory:` database would be a different empty
 //! database per connection). PostgreSQL gets a new database on the server at `CADRE_TEST_PG_URL` (default
@@ -248,6 +250,224 @@ pub fn assert_error_in(
             .map(|b| b.field_violations.iter().map(|v| v.field.clone()).collect())
             .unwrap_or_default();
         assert!(fields.iter().any(|f| f == field), "no violation on {field}: {fields:?} in {status:?}");
+    }
+}
+
+/// A calendar day from ISO text (`2026-01-05`).
+pub fn d(text: &str) -> chrono::NaiveDate {
+    text.parse().unwrap_or_else(|e| panic!("{text} is not a date: {e}"))
+}
+
+/// A proto date from ISO text (`2026-01-05`).
+pub fn date(text: &str) -> cadre_proto::types::Date {
+    crate::dates::date_to(d(text))
+}
+
+/// The `http://` address of a server listening on `listener`, as a deployment configures its upstreams.
+pub fn url_of(listener: &tokio::net::TcpListener) -> String {
+    format!("http://{}", listener.local_addr().expect("a bound listener has an address"))
+}
+
+/// The suite's configuration for a test: the principal keys of `keys`, a short connection timeout, a quick
+/// feed poll and small pools (several services and the harness share one PostgreSQL with other tests
+/// running at once). Each service's database URL is the caller's to set.
+pub fn suite_config(keys: &TestKeys) -> crate::config::Config {
+    let mut config = crate::config::Config::default();
+    config.auth.principal_public_keys = keys.files.public_keys.display().to_string();
+    config.auth.principal_signing_key = keys.files.signing_key.display().to_string();
+    config.database.connection_timeout_ms = 1_000;
+    config.feed.poll_interval_ms = 50;
+    config.database.max_connections = 4;
+    config
+}
+
+impl TestDatabase {
+    /// A pool of two connections to this database, for a harness reading beside the service that owns it.
+    pub async fn connect(&self) -> crate::Db {
+        let options = crate::db::PoolOptions { max_size: 2, ..crate::db::PoolOptions::default() };
+        crate::Db::connect(&self.url, options)
+            .await
+            .unwrap_or_else(|e| panic!("connect to {}: {e}", self.url))
+    }
+}
+
+/// Fires `trigger` and waits for every server to end cleanly; panics on one that fails or lingers.
+pub async fn shut_down(
+    trigger: crate::server::ShutdownTrigger,
+    servers: Vec<tokio::task::JoinHandle<anyhow::Result<()>>>,
+) {
+    trigger.fire();
+    for server in servers {
+        tokio::time::timeout(Duration::from_secs(10), server)
+            .await
+            .expect("a server stops within ten seconds")
+            .expect("a server task does not panic")
+            .expect("a server ends cleanly");
+    }
+}
+
+/// Polls `check` until it is true; panics after 30 seconds (followers and projections catch up
+/// asynchronously).
+pub async fn eventually<F, Fut>(what: &str, mut check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let wait = async {
+        while !check().await {
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(30), wait).await.unwrap_or_else(|_| panic!("never: {what}"));
+}
+
+/// Polls `query` on `db` until it answers true; panics after 30 seconds (as [`eventually`]).
+pub async fn eventually_in<Q>(db: &crate::Db, what: &str, query: Q)
+where
+    Q: Fn(&mut crate::DbConn) -> Result<bool, crate::ApiError> + Clone + Send + 'static,
+{
+    eventually(what, || {
+        let (db, query) = (db.clone(), query.clone());
+        async move { db.run(query).await.unwrap_or_else(|e| panic!("the query fails: {e:?}")) }
+    })
+    .await;
+}
+
+/// How many rows `table` of `db` holds: for "nothing was written".
+pub async fn count_rows(db: &crate::Db, table: &'static str) -> i64 {
+    #[derive(diesel::QueryableByName)]
+    struct Count {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    db.run(move |conn| {
+        let rows: Vec<Count> = diesel::sql_query(format!("SELECT COUNT(*) AS n FROM {table}")).load(conn)?;
+        Ok(rows.first().map_or(0, |c| c.n))
+    })
+    .await
+    .unwrap_or_else(|e| panic!("count {table}: {e:?}"))
+}
+
+/// The types of the events `db`'s outbox holds, oldest first.
+pub async fn outbox_types(db: &crate::Db) -> Vec<String> {
+    db.run(|conn| crate::outbox::read_after(conn, 0, &[], 100_000))
+        .await
+        .expect("the outbox reads")
+        .into_iter()
+        .map(|e| e.event_type)
+        .collect()
+}
+
+/// Sets policy `key` of `db` to `value` from the day `from` on, as a district would change its policy.
+pub async fn set_policy(db: &crate::Db, key: &'static str, from: &str, value: &'static str) {
+    let from = d(from);
+    db.run(move |conn| crate::policy::set(conn, key, from, value, "test")).await.expect("the policy is set");
+}
+
+/// The events of `event_types` on the feed of the server behind `channel`, up to its head, read through
+/// `Watch` as the suite's `part` reads them.
+pub async fn feed_events(
+    channel: &tonic::transport::Channel,
+    keys: &TestKeys,
+    part: &str,
+    event_types: Vec<String>,
+) -> Vec<cadre_proto::events::Event> {
+    use cadre_proto::events::{WatchRequest, event_feed_service_client::EventFeedServiceClient};
+    let mut feed =
+        EventFeedServiceClient::with_interceptor(channel.clone(), keys.acting_as(&Principal::system(part)));
+    let request = WatchRequest { cursor: String::new(), event_types, from_head: false };
+    let mut stream = feed.watch(request).await.expect("the feed opens").into_inner();
+    let mut events = Vec::new();
+    let read = async {
+        while let Some(item) = stream.message().await.expect("the feed streams") {
+            if let Some(event) = item.event {
+                events.push(event);
+            }
+            if item.caught_up {
+                break;
+            }
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(10), read).await.expect("the feed catches up");
+    events
+}
+
+/// The payloads of type `M` on the feed of the server behind `channel`, up to its head, read as the
+/// suite's `part`.
+pub async fn feed_payloads<M: prost::Message + prost::Name + Default>(
+    channel: &tonic::transport::Channel,
+    keys: &TestKeys,
+    part: &str,
+) -> Vec<M> {
+    feed_events(channel, keys, part, vec![M::full_name()])
+        .await
+        .into_iter()
+        .map(|e| {
+            let payload = e.payload.expect("an event carries its payload");
+            M::decode(payload.value.as_slice()).expect("the payload decodes")
+        })
+        .collect()
+}
+
+/// A stand-in for another service's event feed: a database with the platform's outbox, served by the
+/// platform's `EventFeed` behind the same authorization layer as a real service, so a follower reads it
+/// exactly as it would read the real service's feed.
+pub struct FakeFeed {
+    /// The outbox's database.
+    pub db: crate::Db,
+    _database: Option<TestDatabase>,
+}
+
+impl FakeFeed {
+    /// Serves a fake feed of `source` on `listener` over a SQLite database of its own, until `ctx` shuts
+    /// down.
+    pub async fn serve(
+        source: &'static str,
+        listener: tokio::net::TcpListener,
+        keys: &TestKeys,
+        ctx: &crate::server::ServeContext,
+    ) -> (Self, tokio::task::JoinHandle<anyhow::Result<()>>) {
+        use crate::auth::{AccessPolicy, AuthorizeLayer, Callers, Rule};
+        use cadre_proto::events::event_feed_service_server::EventFeedServiceServer;
+        const NAMES: &[&str] = &["cadre.events.v1.EventFeedService"];
+        const RULES: &[Rule] =
+            &[Rule::new("/cadre.events.v1.EventFeedService/Watch", Callers::RolesOrSystem(&[]))];
+        let database = TestDatabase::sqlite();
+        let db = database.connect().await;
+        db.migrate(&crate::db::PLATFORM_MIGRATIONS).await.expect("the outbox's migrations");
+        let policy = AccessPolicy::new(NAMES, &[RULES]).expect("the feed's policy");
+        let authorize = AuthorizeLayer::new(keys.verifier(), policy, None);
+        let feed = EventFeedServiceServer::new(crate::feed::EventFeed::new(
+            db.clone(),
+            source,
+            Duration::from_millis(50),
+            ctx.shutdown.clone(),
+        ));
+        let routes = tonic::service::Routes::new(feed);
+        let ctx = ctx.clone();
+        let server = tokio::spawn(async move {
+            crate::server::serve(listener, routes, NAMES, async { Ok(()) }, authorize, &ctx).await
+        });
+        (Self { db, _database: Some(database) }, server)
+    }
+
+    /// Publishes into the outbox of a real service's database, whose own feed then carries the events.
+    pub fn over(db: crate::Db) -> Self {
+        Self { db, _database: None }
+    }
+
+    /// Publishes `payload` on the feed, as the service it stands in for would with a change.
+    pub async fn publish<M: prost::Message + prost::Name + Send + 'static>(&self, subject: &str, payload: M) {
+        let subject = subject.to_owned();
+        self.db
+            .write(move |conn| {
+                crate::audit::lock_chain(conn)?;
+                crate::outbox::publish(conn, &crate::CallContext::system("fake"), &subject, &payload)?;
+                Ok(())
+            })
+            .await
+            .expect("the fake feed takes the event");
+        self.db.notify_committed();
     }
 }
 

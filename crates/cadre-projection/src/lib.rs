@@ -1,7 +1,7 @@
 //! The directory as another service sees it.
 //!
 //! Services that route, scope, rank or assess by the directory's units and cadres (leave, rank, assessment,
-//! care, forum) do not call the directory for every answer: each keeps a projection of it in its own
+//! care, forum, oversight) do not call the directory for every answer: each keeps a projection of it in its own
 //! database, fed by the directory's event feed. This crate is that projection, shared so that no service copies it:
 //!
 //! - [`follower`]: a generic follower of one service's event feed ([`Follower`] running a [`FeedSource`]):
@@ -29,6 +29,7 @@
 
 pub mod directory;
 pub mod follower;
+pub mod reach;
 pub mod schema;
 pub mod store;
 
@@ -65,7 +66,7 @@ mod tests {
         let crates = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
         let ddl = DIRECTORY_PROJECTION_DDL.trim_end();
         let (mut checked, mut missing) = (Vec::new(), Vec::new());
-        for service in ["cadre-rank", "cadre-assessment", "cadre-care", "cadre-forum"] {
+        for service in ["cadre-rank", "cadre-assessment", "cadre-care", "cadre-forum", "cadre-oversight"] {
             for backend in ["sqlite", "postgres"] {
                 let tree = crates.join(service).join("migrations").join(backend);
                 match first_migration(&tree) {

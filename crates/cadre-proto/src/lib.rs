@@ -51,6 +51,11 @@ pub mod cadre {
             tonic::include_proto!("cadre.forum.v1");
         }
     }
+    pub mod oversight {
+        pub mod v1 {
+            tonic::include_proto!("cadre.oversight.v1");
+        }
+    }
 }
 
 pub use cadre::assessment::v1 as assessment;
@@ -60,5 +65,6 @@ pub use cadre::events::v1 as events;
 pub use cadre::forum::v1 as forum;
 pub use cadre::identity::v1 as identity;
 pub use cadre::leave::v1 as leave;
+pub use cadre::oversight::v1 as oversight;
 pub use cadre::rank::v1 as rank;
 pub use cadre::r#type::v1 as types;

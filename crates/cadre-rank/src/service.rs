@@ -1,5 +1,6 @@
-//! How the rank service is served: its routes, its readiness, the two feeds it follows (the directory's and
-//! the assessment service's), the push of rank changes to the directory, and the sweep.
+//! How the rank service is served: its routes, its readiness, the feeds it follows (the directory's, the
+//! assessment service's, the care service's and the oversight service's), the push of rank changes to the
+//! directory, and the sweep.
 
 use std::{sync::Arc, time::Duration};
 
@@ -22,7 +23,7 @@ use tonic::service::Routes;
 use crate::{
     RankApi,
     access::ACCESS,
-    followers::{AssessmentFeed, CareFeed, RankDirectoryFeed},
+    followers::{AssessmentFeed, CareFeed, OversightFeed, RankDirectoryFeed},
     grpc::Today,
     store::{self, MIGRATIONS},
     sweep, sync,
@@ -76,11 +77,12 @@ pub async fn serve_with(
         &keys.signing_key,
         Duration::from_secs(config.auth.principal_ttl_secs),
     )?);
-    let (directory, leave, assessment, care) = (
+    let (directory, leave, assessment, care, oversight) = (
         endpoint(config, "directory")?,
         endpoint(config, "leave")?,
         endpoint(config, "assessment")?,
         endpoint(config, "care")?,
+        endpoint(config, "oversight")?,
     );
     let url = config.database_url(TARGET, &config.services.rank);
     let db = Db::connect(&url, config.pool_options()).await?;
@@ -136,6 +138,15 @@ pub async fn serve_with(
                 CareFeed,
                 db.clone(),
                 &care,
+                TARGET,
+                signer.clone(),
+                shutdown.clone(),
+                settings.clone(),
+            )?;
+            Follower::spawn(
+                OversightFeed,
+                db.clone(),
+                &oversight,
                 TARGET,
                 signer.clone(),
                 shutdown.clone(),

@@ -32,6 +32,8 @@ pub enum Target {
     Care,
     /// The lecture forums (measure ⑤).
     Forum,
+    /// Supervision and accountability (measure ⑥).
+    Oversight,
     /// The public entrance.
     Gateway,
 }
@@ -46,6 +48,7 @@ impl Target {
         Target::Assessment,
         Target::Care,
         Target::Forum,
+        Target::Oversight,
         Target::Gateway,
     ];
 
@@ -59,6 +62,7 @@ impl Target {
             Target::Assessment => cadre_assessment::service::TARGET,
             Target::Care => cadre_care::service::TARGET,
             Target::Forum => cadre_forum::service::TARGET,
+            Target::Oversight => cadre_oversight::service::TARGET,
             Target::Gateway => cadre_gateway::target::TARGET,
         }
     }
@@ -73,6 +77,7 @@ impl Target {
             Target::Assessment => Some(&config.services.assessment),
             Target::Care => Some(&config.services.care),
             Target::Forum => Some(&config.services.forum),
+            Target::Oversight => Some(&config.services.oversight),
             Target::Gateway => None,
         }
     }
@@ -160,6 +165,7 @@ impl Suite {
                 Target::Assessment => config.services.assessment.listen = addr.to_string(),
                 Target::Care => config.services.care.listen = addr.to_string(),
                 Target::Forum => config.services.forum.listen = addr.to_string(),
+                Target::Oversight => config.services.oversight.listen = addr.to_string(),
                 Target::Gateway => config.gateway.listen = addr.to_string(),
             }
             listeners.push((target, listener));
@@ -175,10 +181,9 @@ impl Suite {
                     }
                     Target::Identity => cadre_identity::service::serve(&config, listener, &ctx).await,
                     Target::Leave => {
-                        let options = cadre_leave::service::Options {
-                            today,
-                            ..cadre_leave::service::Options::from_config(&config)
-                        };
+                        let defaults = cadre_leave::service::Options::from_config(&config);
+                        let sweep_every = sweep_every.unwrap_or(defaults.sweep_every);
+                        let options = cadre_leave::service::Options { today, sweep_every };
                         cadre_leave::service::serve_with(&config, listener, &ctx, options).await
                     }
                     Target::Rank => {
@@ -204,6 +209,11 @@ impl Suite {
                             ..cadre_forum::service::Options::from_config(&config)
                         };
                         cadre_forum::service::serve_with(&config, listener, &ctx, options).await
+                    }
+                    Target::Oversight => {
+                        let demo = seed == Seed::DemoDistrict;
+                        let options = cadre_oversight::service::Options { today, demo };
+                        cadre_oversight::service::serve_with(&config, listener, &ctx, options).await
                     }
                     Target::Gateway => cadre_gateway::target::serve(&config, listener, &ctx).await,
                 }

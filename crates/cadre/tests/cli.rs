@@ -40,6 +40,7 @@ fn cadre(dir: &std::path::Path, ports: Ports) -> Command {
         .env("CADRE_SERVICES__ASSESSMENT__LISTEN", format!("127.0.0.1:{}", free_port()))
         .env("CADRE_SERVICES__CARE__LISTEN", format!("127.0.0.1:{}", free_port()))
         .env("CADRE_SERVICES__FORUM__LISTEN", format!("127.0.0.1:{}", free_port()))
+        .env("CADRE_SERVICES__OVERSIGHT__LISTEN", format!("127.0.0.1:{}", free_port()))
         .env_remove("CADRE_CONFIG")
         .env_remove("CADRE_TOKEN");
     command

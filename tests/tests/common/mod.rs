@@ -42,6 +42,7 @@ pub async fn start() -> Running {
     config.services.assessment.listen = "127.0.0.1:0".into();
     config.services.care.listen = "127.0.0.1:0".into();
     config.services.forum.listen = "127.0.0.1:0".into();
+    config.services.oversight.listen = "127.0.0.1:0".into();
     config.gateway.listen = "127.0.0.1:0".into();
     // Scenarios call fast and from one address; the limits themselves are tested in the gateway's crate.
     config.gateway.per_principal_rps = 10_000;
@@ -145,4 +146,61 @@ pub fn with_token<T>(token: &str, message: T) -> tonic::Request<T> {
     let mut request = tonic::Request::new(message);
     request.metadata_mut().insert("authorization", format!("Bearer {token}").parse().unwrap());
     request
+}
+
+/// A fresh request id.
+pub fn rid() -> String {
+    uuid::Uuid::now_v7().to_string()
+}
+
+/// A date as the JSON mapping writes `cadre.type.v1.Date`.
+pub fn date(d: chrono::NaiveDate) -> Value {
+    use chrono::Datelike as _;
+    serde_json::json!({ "year": d.year(), "month": d.month(), "day": d.day() })
+}
+
+/// Polls `probe` until it returns something (what arrives through a feed); panics after two minutes.
+pub async fn eventually<F, Fut>(what: &str, mut probe: F) -> Value
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<Value>>,
+{
+    for _ in 0..1200 {
+        if let Some(value) = probe().await {
+            return value;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("timed out waiting for {what}");
+}
+
+impl Running {
+    /// Calls `method` as JSON expecting a refusal; returns its code name and `ErrorInfo` reason.
+    pub async fn refused(&self, token: &str, method: &str, body: &str) -> (String, String) {
+        let (status, value) = self.json(token, method, body).await;
+        assert_ne!(status, 200, "{method} should have been refused: {value}");
+        let reason = value["details"]
+            .as_array()
+            .and_then(|details| details.iter().find_map(|d| d["debug"]["reason"].as_str()))
+            .unwrap_or_default()
+            .to_owned();
+        (value["code"].as_str().unwrap_or_default().to_owned(), reason)
+    }
+
+    /// The cadre id of a demo account.
+    pub async fn cadre_id(&self, username: &str) -> String {
+        let accounts = self
+            .ok(
+                &self.token("secadmin"),
+                "cadre.directory.v1.DirectoryService/ListAccounts",
+                r#"{"pageSize":100}"#,
+            )
+            .await;
+        accounts["accounts"]
+            .as_array()
+            .and_then(|all| all.iter().find(|a| a["username"] == username))
+            .and_then(|a| a["cadreId"].as_str())
+            .unwrap_or_else(|| panic!("no cadre for {username}"))
+            .to_owned()
+    }
 }

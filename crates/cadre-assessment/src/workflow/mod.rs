@@ -1,11 +1,13 @@
 //! What happens to assessments, inside one transaction: the cycle aggregate of `domain::cycle` loaded from
 //! and saved to the store ([`pool`]), the facts its rules read ([`participation`]), the publication of
 //! results with their consequences ([`results`]), and the working days deadlines are counted in
-//! ([`calendar`]), the opening of a pool's year ([`open`]) and the earlier years of the demo district
-//! ([`history`]). The gRPC handlers call these with a caller already resolved.
+//! ([`calendar`]), the opening of a pool's year ([`open`]), the earlier years of the demo district
+//! ([`history`]) and the conduct measures recorded or followed ([`measures`]). The gRPC handlers and the
+//! followers call these with a caller already resolved.
 
 pub mod calendar;
 pub mod history;
+pub mod measures;
 pub mod open;
 pub mod participation;
 pub mod pool;

@@ -3,59 +3,49 @@
 //! builds a small district through the directory, waits for the assessment service's projection to have
 //! it, and hands out assessment clients acting as its people.
 //!
+//! The oversight service the assessment service follows is stood in for by a real event feed (the
+//! platform's `EventFeed` behind its authorization layer) over a database of its own: a test publishes a
+//! `DecisionRecordedEvent` into it, and the assessment service's follower reads it exactly as it would read
+//! the real service's feed.
+//!
 //! "Today" is the harness's to set (for the assessment and the leave service alike), so publicity,
 //! review deadlines and overdue tasks are tested on chosen dates rather than on the machine's clock.
 
 #![allow(dead_code)]
 
 use std::{
-    collections::HashMap,
     sync::{Arc, Mutex},
     time::Duration,
 };
 
-use cadre_directory::service::Seed;
+use cadre_directory::{
+    service::Seed,
+    testing::{TestDistrict, sample_cadre},
+};
 use cadre_platform::{
     Db,
     auth::{Principal, Role},
-    config::Config,
-    db::PoolOptions,
     server::{ServeContext, ShutdownTrigger, shutdown_channel},
     telemetry::Metrics,
-    testing::{ActingAs, TestDatabase, TestKeys, channel_to, person, wait_serving},
+    testing::{
+        ActingAs, FakeFeed, TestDatabase, TestKeys, channel_to, count_rows, eventually_in, outbox_types,
+        shut_down, suite_config, url_of, wait_serving,
+    },
 };
 use cadre_proto::{
     assessment::{self as pb, assessment_service_client::AssessmentServiceClient},
-    directory::{self as dir, directory_service_client::DirectoryServiceClient},
-    events::{Event, WatchRequest, event_feed_service_client::EventFeedServiceClient},
-    types,
+    directory as dir,
 };
 use chrono::NaiveDate;
 use tonic::{Code, Status, service::interceptor::InterceptedService, transport::Channel};
 
+pub use cadre_directory::testing::{DirectoryClient, Person, Post};
+// Not every test binary uses each.
+#[allow(unused_imports)]
+pub use cadre_platform::testing::{d, date, reason, rid};
+
 /// An assessment client acting as one principal.
 pub type Client = AssessmentServiceClient<InterceptedService<Channel, ActingAs>>;
-/// A directory client acting as one principal.
-pub type DirectoryClient = DirectoryServiceClient<InterceptedService<Channel, ActingAs>>;
-
-/// A cadre's place in their unit.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Post {
-    /// 一般干部.
-    Staff,
-    /// 班子副职.
-    Deputy,
-    /// 主要负责人.
-    Principal,
-}
-
-/// A cadre of the test district.
-#[derive(Debug, Clone)]
-pub struct Person {
-    pub cadre_id: String,
-    pub unit_id: String,
-    pub name: String,
-}
 
 /// What a new cadre is, beyond name, unit and post.
 #[derive(Debug, Clone, Copy)]
@@ -82,27 +72,13 @@ pub struct Harness {
     pub db: Db,
     pub backend: &'static str,
     pub root_unit_id: String,
+    /// The oversight service's feed.
+    pub oversight: FakeFeed,
+    district: TestDistrict,
     today: Arc<Mutex<NaiveDate>>,
-    paths: HashMap<String, Vec<String>>,
-    next_cadre: u16,
-    last_cadre: Option<String>,
     trigger: ShutdownTrigger,
     servers: Vec<tokio::task::JoinHandle<anyhow::Result<()>>>,
     _databases: (TestDatabase, TestDatabase, TestDatabase),
-}
-
-fn url_of(listener: &tokio::net::TcpListener) -> String {
-    format!("http://{}", listener.local_addr().unwrap())
-}
-
-pub fn d(text: &str) -> NaiveDate {
-    text.parse().unwrap()
-}
-
-pub fn date(text: &str) -> types::Date {
-    let day = d(text);
-    use chrono::Datelike as _;
-    types::Date { year: day.year(), month: day.month() as i32, day: day.day() as i32 }
 }
 
 impl Harness {
@@ -121,16 +97,10 @@ impl Harness {
         let directory_db = database.sibling();
         let leave_db = database.sibling();
         let keys = TestKeys::new();
-        let mut config = Config::default();
+        let mut config = suite_config(&keys);
         config.services.assessment.database_url = database.url.clone();
         config.services.leave.database_url = leave_db.url.clone();
         config.services.directory.database_url = directory_db.url.clone();
-        config.auth.principal_public_keys = keys.files.public_keys.display().to_string();
-        config.auth.principal_signing_key = keys.files.signing_key.display().to_string();
-        config.database.connection_timeout_ms = 1_000;
-        config.feed.poll_interval_ms = 50;
-        // Three services and the harness share one PostgreSQL with other tests running at once.
-        config.database.max_connections = 4;
 
         let directory_listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let leave_listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -138,6 +108,8 @@ impl Harness {
         // Where the services reach each other, as a deployment configures it.
         config.gateway.upstreams.insert("directory".to_owned(), url_of(&directory_listener));
         config.gateway.upstreams.insert("leave".to_owned(), url_of(&leave_listener));
+        let oversight_listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        config.gateway.upstreams.insert("oversight".to_owned(), url_of(&oversight_listener));
         let directory_channel = channel_to(&directory_listener);
         let leave_channel = channel_to(&leave_listener);
         let channel = channel_to(&assessment_listener);
@@ -152,7 +124,10 @@ impl Harness {
         };
         let (trigger, shutdown) = shutdown_channel();
         let ctx = ServeContext { limits: config.server.clone(), metrics: Metrics::default(), shutdown };
+        let (oversight, oversight_server) =
+            FakeFeed::serve("oversight", oversight_listener, &keys, &ctx).await;
         let mut servers = vec![
+            oversight_server,
             tokio::spawn({
                 let (config, ctx) = (config.clone(), ctx.clone());
                 async move { cadre_leave::service::serve_with(&config, leave_listener, &ctx, leave_options).await }
@@ -173,52 +148,18 @@ impl Harness {
         }));
         wait_serving(&channel, "cadre.assessment.v1.AssessmentService").await;
 
-        let operator = person("test-operator", &[Role::OrgOfficer, Role::HrSystem], &[], None);
-        let mut directory =
-            DirectoryServiceClient::with_interceptor(directory_channel, keys.acting_as(&operator));
-        let root = if demo {
-            directory
-                .list_org_units(dir::ListOrgUnitsRequest::default())
-                .await
-                .expect("the demo district's root")
-                .into_inner()
-                .org_units
-                .into_iter()
-                .next()
-                .expect("the demo district has a root")
-        } else {
-            directory
-                .create_org_unit(dir::CreateOrgUnitRequest {
-                    request_id: rid(),
-                    org_unit: Some(dir::OrgUnit {
-                        code: "D000".into(),
-                        name: "锦绣区".into(),
-                        kind: "district".into(),
-                        ..Default::default()
-                    }),
-                })
-                .await
-                .expect("the root unit")
-                .into_inner()
-                .org_unit
-                .unwrap()
-        };
-        let db =
-            Db::connect(&database.url, PoolOptions { max_size: 2, ..PoolOptions::default() }).await.unwrap();
-        let mut paths = HashMap::new();
-        paths.insert(root.id.clone(), vec![root.id.clone()]);
+        let district = TestDistrict::open(directory_channel, &keys, demo).await;
         Self {
             keys,
             channel,
             leave: leave_channel,
-            directory,
-            db,
+            directory: district.directory.clone(),
+            db: database.connect().await,
             backend: database.backend,
-            root_unit_id: root.id,
+            root_unit_id: district.root_unit_id.clone(),
+            oversight,
+            district,
             today,
-            paths,
-            next_cadre: 1,
-            last_cadre: None,
             trigger,
             servers,
             _databases: (database, directory_db, leave_db),
@@ -226,10 +167,7 @@ impl Harness {
     }
 
     pub async fn stop(self) {
-        self.trigger.fire();
-        for server in self.servers {
-            tokio::time::timeout(Duration::from_secs(10), server).await.unwrap().unwrap().unwrap();
-        }
+        shut_down(self.trigger, self.servers).await;
     }
 
     /// Moves today.
@@ -244,28 +182,7 @@ impl Harness {
 
     /// A 机关 under `parent` (the district when `None`).
     pub async fn unit(&mut self, code: &str, name: &str, parent: Option<&str>) -> String {
-        let parent = parent.unwrap_or(&self.root_unit_id).to_owned();
-        let unit = self
-            .directory
-            .create_org_unit(dir::CreateOrgUnitRequest {
-                request_id: rid(),
-                org_unit: Some(dir::OrgUnit {
-                    parent_id: parent.clone(),
-                    code: code.into(),
-                    name: name.into(),
-                    kind: "district_unit".into(),
-                    ..Default::default()
-                }),
-            })
-            .await
-            .unwrap_or_else(|s| panic!("create unit {name}: {s:?}"))
-            .into_inner()
-            .org_unit
-            .unwrap();
-        let mut path = self.paths[&parent].clone();
-        path.push(unit.id.clone());
-        self.paths.insert(unit.id.clone(), path);
-        unit.id
+        self.district.unit(code, name, "district_unit", parent).await
     }
 
     /// A civil servant of `unit` in `post`, working since 2007.
@@ -275,49 +192,29 @@ impl Harness {
 
     /// A cadre of `unit` in `post` with `facts`.
     pub async fn cadre_with(&mut self, name: &str, unit: &str, post: Post, facts: Facts) -> Person {
-        let sequence = self.next_cadre;
-        self.next_cadre += 1;
-        let cadre = sample_cadre(unit, name, sequence, post, facts);
-        let id = self
-            .directory
-            .create_cadre(dir::CreateCadreRequest { request_id: rid(), cadre: Some(cadre) })
-            .await
-            .unwrap_or_else(|s| panic!("create cadre {name}: {s:?}"))
-            .into_inner()
-            .cadre
-            .unwrap()
-            .id;
-        self.last_cadre = Some(id.clone());
-        Person { cadre_id: id, unit_id: unit.to_owned(), name: name.to_owned() }
+        let sequence = self.district.sequence(None);
+        let mut cadre = sample_cadre(unit, name, sequence, post);
+        cadre.category = facts.category as i32;
+        cadre.work_start_date = Some(date(facts.work_start));
+        if let Some(post) = cadre.post.as_mut() {
+            post.start_date = Some(date(facts.work_start.max("2015-01-01")));
+        }
+        cadre.work_history[0].start_date = Some(date(facts.work_start));
+        self.district.create(cadre).await
     }
 
     /// Waits until the assessment service's projection has every cadre created so far.
     pub async fn sync(&self) {
-        let Some(last) = self.last_cadre.clone() else { return };
-        let wait = async {
-            loop {
-                let id = last.clone();
-                let found = self
-                    .db
-                    .run(move |conn| cadre_projection::store::cadre(conn, &id))
-                    .await
-                    .unwrap()
-                    .is_some();
-                if found {
-                    break;
-                }
-                tokio::time::sleep(Duration::from_millis(20)).await;
-            }
-        };
-        tokio::time::timeout(Duration::from_secs(30), wait).await.expect("the projection catches up");
+        let Some(last) = self.district.last_cadre().map(str::to_owned) else { return };
+        eventually_in(&self.db, "the projection catches up", move |conn| {
+            Ok(cadre_projection::store::cadre(conn, &last)?.is_some())
+        })
+        .await;
     }
 
     /// A principal for `who` with `roles`, scoped to their unit.
     pub fn principal(&self, who: &Person, roles: &[Role]) -> Principal {
-        let path: Vec<&str> = self.paths[&who.unit_id].iter().map(String::as_str).collect();
-        let mut principal = person(&format!("acct-{}", who.cadre_id), roles, &path, Some(&who.cadre_id));
-        principal.username = who.name.clone();
-        principal
+        self.district.principal(who, roles)
     }
 
     /// A client acting as `who`, a plain cadre.
@@ -327,19 +224,17 @@ impl Harness {
 
     /// A client acting as `who` with `roles` (and the cadre role).
     pub fn as_person(&self, who: &Person, roles: &[Role]) -> Client {
-        let mut all = vec![Role::Cadre];
-        all.extend_from_slice(roles);
-        self.client_as(&self.principal(who, &all))
+        self.client_as(&self.district.member(who, roles))
     }
 
     /// A client acting as an org-department officer with no cadre record of their own.
     pub fn org(&self) -> Client {
-        self.client_as(&person("org-officer", &[Role::OrgOfficer], &[&self.root_unit_id], None))
+        self.client_as(&self.district.official("org-officer", &[Role::OrgOfficer]))
     }
 
     /// A client acting as a discipline inspector with no cadre record.
     pub fn inspector(&self) -> Client {
-        self.client_as(&person("inspector", &[Role::DisciplineInspector], &[&self.root_unit_id], None))
+        self.client_as(&self.district.official("inspector", &[Role::DisciplineInspector]))
     }
 
     /// A client acting as the suite's `part` (e.g. `rank`, `oversight`).
@@ -352,98 +247,16 @@ impl Harness {
         AssessmentServiceClient::with_interceptor(self.channel.clone(), self.keys.acting_as(principal))
     }
 
-    /// The assessment feed's events of `event_type` up to its head, read as the suite's `part` through
-    /// `Watch`, as rank and care read them.
-    pub async fn feed_events(&self, part: &str, event_type: &str) -> Vec<Event> {
-        let mut feed = EventFeedServiceClient::with_interceptor(
-            self.channel.clone(),
-            self.keys.acting_as(&Principal::system(part)),
-        );
-        let request = WatchRequest {
-            cursor: String::new(),
-            event_types: vec![event_type.to_owned()],
-            from_head: false,
-        };
-        let mut stream = feed.watch(request).await.expect("the feed opens").into_inner();
-        let mut events = Vec::new();
-        let read = async {
-            while let Some(item) = stream.message().await.expect("the feed streams") {
-                if let Some(event) = item.event {
-                    events.push(event);
-                }
-                if item.caught_up {
-                    break;
-                }
-            }
-        };
-        tokio::time::timeout(Duration::from_secs(10), read).await.expect("the feed catches up");
-        events
-    }
-
     /// How many rows a table of the assessment database holds: for "nothing was written".
     pub async fn count(&self, table: &'static str) -> i64 {
-        #[derive(diesel::QueryableByName)]
-        struct Count {
-            #[diesel(sql_type = diesel::sql_types::BigInt)]
-            n: i64,
-        }
-        self.db
-            .run(move |conn| {
-                use diesel::RunQueryDsl as _;
-                let rows: Vec<Count> =
-                    diesel::sql_query(format!("SELECT COUNT(*) AS n FROM {table}")).load(conn)?;
-                Ok(rows.first().map_or(0, |c| c.n))
-            })
-            .await
-            .unwrap()
+        count_rows(&self.db, table).await
+    }
+
+    /// How many events of `event_type` the assessment service's outbox holds.
+    pub async fn event_count(&self, event_type: &'static str) -> usize {
+        outbox_types(&self.db).await.into_iter().filter(|t| t == event_type).count()
     }
 }
-
-fn sample_cadre(unit_id: &str, name: &str, sequence: u16, post: Post, facts: Facts) -> dir::Cadre {
-    let birth = "1985-03-15";
-    let citizen_id = cadre_directory::domain::citizen_id::CitizenId::compose("510199", d(birth), sequence)
-        .unwrap()
-        .as_str()
-        .to_owned();
-    let gender = if sequence % 2 == 1 { dir::Gender::Male } else { dir::Gender::Female };
-    let (title, level, team, principal) = match post {
-        Post::Staff => ("科员", dir::PostLevel::None, false, false),
-        Post::Deputy => ("副局长", dir::PostLevel::TownshipDeputy, true, false),
-        Post::Principal => ("局长", dir::PostLevel::TownshipPrincipal, true, true),
-    };
-    dir::Cadre {
-        name: name.into(),
-        gender: gender as i32,
-        citizen_id,
-        birth_date: Some(date(birth)),
-        work_start_date: Some(date(facts.work_start)),
-        party_entry_date: Some(date("2006-06-01")),
-        education: dir::Education::University as i32,
-        category: facts.category as i32,
-        employing_unit_id: unit_id.into(),
-        managing_unit_id: unit_id.into(),
-        post: Some(dir::Post {
-            title: title.into(),
-            level: level as i32,
-            is_leader: team,
-            is_team_member: team,
-            is_principal: principal,
-            start_date: Some(date(facts.work_start.max("2015-01-01"))),
-        }),
-        status: dir::CadreStatus::Active as i32,
-        work_history: vec![dir::WorkHistoryEntry {
-            start_date: Some(date(facts.work_start)),
-            end_date: None,
-            unit_name: "锦绣区".into(),
-            post_title: title.into(),
-        }],
-        ..Default::default()
-    }
-}
-
-// Not every test binary uses both.
-#[allow(unused_imports)]
-pub use cadre_platform::testing::{reason, rid};
 
 /// Asserts a status's code, ErrorInfo reason (domain `assessment.cadre`) and, when given, a field violation.
 pub fn assert_error(status: &Status, code: Code, reason: &str, field: Option<&str>) {
@@ -576,23 +389,5 @@ pub async fn try_determine(org: &mut Client, cycle_id: &str) -> Result<pb::Annua
 
 /// The payloads of the feed's `AnnualResultPublishedEvent`s, read as the suite's rank service.
 pub async fn published_results(h: &Harness) -> Vec<pb::AnnualResultPublishedEvent> {
-    use prost::Message as _;
-    h.feed_events("rank", "cadre.assessment.v1.AnnualResultPublishedEvent")
-        .await
-        .into_iter()
-        .map(|e| pb::AnnualResultPublishedEvent::decode(e.payload.unwrap().value.as_slice()).unwrap())
-        .collect()
-}
-
-impl Harness {
-    /// How many events of `event_type` the assessment service's outbox holds.
-    pub async fn event_count(&self, event_type: &'static str) -> usize {
-        self.db
-            .run(|conn| cadre_platform::outbox::read_after(conn, 0, &[], 100_000))
-            .await
-            .unwrap()
-            .into_iter()
-            .filter(|e| e.event_type == event_type)
-            .count()
-    }
+    cadre_platform::testing::feed_payloads(&h.channel, &h.keys, "rank").await
 }

@@ -18,7 +18,7 @@ use crate::{
     convert,
     domain::{
         Eligibility, Grade,
-        case::{Authority, Case, CaseKind, CaseState, Command, Criterion, Effect},
+        case::{Authority, Case, CaseKind, CaseState, Command, Effect},
         eligibility::BlockReason,
         ladder::Level,
         level,
@@ -31,7 +31,7 @@ use crate::{
     },
     view,
     workflow::{
-        cases::{self as flow, OpinionJson, RecommendationJson},
+        cases::{self as flow, OpinionJson, RecommendationJson, StepBody},
         eligibility::{self, Quota, not_found},
         holdings::{self, source},
         quota,
@@ -121,13 +121,8 @@ fn load_visible(
     Ok(file)
 }
 
-/// What a step does to the case, its row and the rows recorded on it.
-type StepBody<'b> =
-    Box<dyn FnOnce(&mut DbConn, &mut CaseFile, &mut Case) -> Result<Vec<Effect>, ApiError> + 'b>;
-
-/// Runs one step on a case inside the mutation: loads it (visible to the caller, not their own), rebuilds
-/// it for the rules, runs `body`, writes it back (version-checked) and publishes its closing. Returns the
-/// case afterwards and the effects.
+/// Runs one step on a case inside the mutation: loads it (visible to the caller, not their own) and runs
+/// `body` on it (see [`flow::run_step`]). Returns the case afterwards and the effects.
 fn step(
     tx: &mut Tx<'_>,
     caller: &Caller,
@@ -135,26 +130,11 @@ fn step(
     public_in_publicity: bool,
     body: StepBody<'_>,
 ) -> Result<(pb::RankCase, Vec<Effect>), ApiError> {
-    let conn = tx.conn();
-    let mut file = load_visible(conn, caller, id, public_in_publicity)?;
+    let file = load_visible(tx.conn(), caller, id, public_in_publicity)?;
     if caller.principal.cadre_id.as_deref() == Some(file.case.cadre_id.as_str()) {
         return Err(own_case());
     }
-    let opened = flow::opened_policy(conn, &file.case)?;
-    let mut case = flow::domain_case(&file, &opened)?;
-    let effects = body(conn, &mut file, &mut case)?;
-    flow::write_back(&mut file.case, &case);
-    store::cases::update(conn, &file.case)?;
-    let file = flow::load(conn, id)?;
-    let answer = view::case(&file);
-    tx.set_object("rank_case", id);
-    let closed = effects
-        .iter()
-        .any(|e| matches!(e, Effect::StateChanged { to: CaseState::Rejected | CaseState::Withdrawn, .. }));
-    if closed {
-        events::case_closed(tx, &answer)?;
-    }
-    Ok((answer, effects))
+    flow::run_step(tx, file, body)
 }
 
 /// Moves a case whose 公示 is over to awaiting approval before a decision on it.
@@ -456,18 +436,7 @@ impl RankApi {
                 &request.request_id.clone(),
                 &request,
                 move |tx| {
-                    let body: StepBody<'_> = Box::new(move |_, file, case| {
-                        let effects = flow::apply(
-                            case,
-                            Command::Attest {
-                                criterion: Criterion::DisciplineOpinion,
-                                favourable: opinion.clear,
-                            },
-                        )?;
-                        file.case.discipline_opinion = serde_json::to_string(&opinion).unwrap_or_default();
-                        Ok(effects)
-                    });
-                    let (case, _) = step(tx, &caller, &case_id, false, body)?;
+                    let (case, _) = step(tx, &caller, &case_id, false, flow::opinion_step(opinion))?;
                     Ok(pb::RecordDisciplineOpinionResponse { rank_case: Some(case) })
                 },
             )

@@ -1,4 +1,5 @@
-//! Promotion and demotion cases with their 考察 attestations and 公示 objections.
+//! Promotion and demotion cases with their 考察 attestations and 公示 objections, and the discipline
+//! opinions that arrived before their case could take them.
 
 use std::collections::HashMap;
 
@@ -7,7 +8,7 @@ use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
 use super::{
-    schema::{case_attestations, case_objections, rank_cases},
+    schema::{case_attestations, case_objections, pending_opinions, rank_cases},
     scope::Reach,
 };
 
@@ -117,6 +118,26 @@ pub struct ObjectionRow {
     pub resolved_at: Option<NaiveDateTime>,
 }
 
+/// A discipline opinion answered before its case reached the 考察, kept until it does.
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = pending_opinions)]
+pub struct PendingOpinionRow {
+    /// The case it was asked for.
+    pub case_id: String,
+    /// No objection.
+    pub clear: bool,
+    /// The opinion.
+    pub note: String,
+    /// Who gave it.
+    pub given_by: String,
+    /// When.
+    pub given_on: NaiveDate,
+    /// The oversight service's opinion.
+    pub opinion_id: String,
+    /// When it arrived.
+    pub received_at: NaiveDateTime,
+}
+
 /// A case with everything recorded on it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CaseFile {
@@ -204,6 +225,23 @@ pub fn open_promotions_by_grade(
 pub fn put_attestation(conn: &mut DbConn, row: &AttestationRow) -> Result<(), ApiError> {
     diesel::delete(case_attestations::table.find((&row.case_id, &row.criterion))).execute(conn)?;
     diesel::insert_into(case_attestations::table).values(row).execute(conn)?;
+    Ok(())
+}
+
+/// The opinion kept for a case, if any.
+pub fn pending_opinion(conn: &mut DbConn, case_id: &str) -> Result<Option<PendingOpinionRow>, ApiError> {
+    Ok(pending_opinions::table.find(case_id).select(PendingOpinionRow::as_select()).first(conn).optional()?)
+}
+
+/// Keeps an opinion for its case, which has none kept yet.
+pub fn keep_pending_opinion(conn: &mut DbConn, row: &PendingOpinionRow) -> Result<(), ApiError> {
+    diesel::insert_into(pending_opinions::table).values(row).execute(conn)?;
+    Ok(())
+}
+
+/// Forgets the opinion kept for a case.
+pub fn drop_pending_opinion(conn: &mut DbConn, case_id: &str) -> Result<(), ApiError> {
+    diesel::delete(pending_opinions::table.find(case_id)).execute(conn)?;
     Ok(())
 }
 

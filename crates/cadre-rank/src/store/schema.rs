@@ -195,6 +195,18 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    pending_opinions (case_id) {
+        case_id -> Text,
+        clear -> Bool,
+        note -> Text,
+        given_by -> Text,
+        given_on -> Date,
+        opinion_id -> Text,
+        received_at -> Timestamp,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     rank_holdings,
     annual_results,
@@ -205,6 +217,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     rank_cases,
     case_attestations,
     case_objections,
+    pending_opinions,
     rank_eligibility,
     eligibility_day,
     directory_sync,

@@ -1,8 +1,14 @@
 //! Cases between their rows and the state machine of `domain::case`: a case is rebuilt from its rows, a
 //! command applied to it (refused with nothing changed, or accepted with its effects), and the rows written
-//! back in the same transaction.
+//! back in the same transaction. A discipline opinion that arrived before its case could take it waits in
+//! `pending_opinions` and is recorded by the step that brings the case into its 考察.
 
-use cadre_platform::{ApiError, DbConn, clock};
+use cadre_platform::{
+    ApiError, CallContext, DbConn, Tx,
+    audit::{self, AuditEntry},
+    clock,
+};
+use cadre_proto::rank as pb;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use tonic::Code;
@@ -16,10 +22,13 @@ use crate::{
             Votes,
         },
     },
+    events,
     store::{
         self,
-        cases::{AttestationRow, CaseFile, CaseRow},
+        cases::{AttestationRow, CaseFile, CaseRow, PendingOpinionRow},
     },
+    view,
+    workflow::holdings,
 };
 
 /// The stored form of the 推荐/测评.
@@ -236,4 +245,215 @@ pub fn put_attestation(
 /// The policy a case was opened under (its 公示 minimum and bodies are fixed then).
 pub fn opened_policy(conn: &mut DbConn, row: &CaseRow) -> Result<RankPolicy, ApiError> {
     store::policy::on(conn, row.created_at.date())
+}
+
+/// What a step does to the case, its row and the rows recorded on it.
+pub type StepBody<'b> =
+    Box<dyn FnOnce(&mut DbConn, &mut CaseFile, &mut Case) -> Result<Vec<Effect>, ApiError> + 'b>;
+
+/// Runs one step on a loaded case inside the transaction: rebuilds it for the rules, runs `body`, settles
+/// the opinion kept for the case (see [`settle_pending`]), writes it back (version-checked) and publishes
+/// its closing. Returns the case afterwards and the effects. Who may
+/// take the step is the caller's to check before.
+pub fn run_step(
+    tx: &mut Tx<'_>,
+    mut file: CaseFile,
+    body: StepBody<'_>,
+) -> Result<(pb::RankCase, Vec<Effect>), ApiError> {
+    let conn = tx.conn();
+    let opened = opened_policy(conn, &file.case)?;
+    let mut case = domain_case(&file, &opened)?;
+    let mut effects = body(conn, &mut file, &mut case)?;
+    effects.extend(settle_pending(conn, &mut file, &mut case)?);
+    write_back(&mut file.case, &case);
+    store::cases::update(conn, &file.case)?;
+    let id = file.case.id;
+    let file = load(conn, &id)?;
+    let answer = view::case(&file);
+    tx.set_object("rank_case", &id);
+    let closed = effects
+        .iter()
+        .any(|e| matches!(e, Effect::StateChanged { to: CaseState::Rejected | CaseState::Withdrawn, .. }));
+    if closed {
+        events::case_closed(tx, &answer)?;
+    }
+    Ok((answer, effects))
+}
+
+/// The step of the discipline-inspection opinion, from the inspector (`RecordDisciplineOpinion`) or the
+/// discipline body through the oversight service's feed: the rules take it as the fifth criterion of the
+/// 考察 (refused outside it), and the case keeps it as given.
+pub fn opinion_step(opinion: OpinionJson) -> StepBody<'static> {
+    Box::new(move |_, file, case| {
+        let effects = apply(
+            case,
+            Command::Attest { criterion: Criterion::DisciplineOpinion, favourable: opinion.clear },
+        )?;
+        file.case.discipline_opinion = serde_json::to_string(&opinion)
+            .map_err(|e| ApiError::internal(format!("the opinion cannot be stored: {e}")))?;
+        Ok(effects)
+    })
+}
+
+/// What becomes of the discipline opinion kept for a case once a step has run on it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PendingFate {
+    /// The case has not reached its 考察 yet: the opinion keeps waiting.
+    Wait,
+    /// The case is in its 考察 without an opinion: the opinion is recorded on it now.
+    Record,
+    /// The case has an opinion already (the first one stands, and the inspector's wins over one still
+    /// waiting), is closed, or never takes one (a demotion): the opinion is forgotten.
+    Drop,
+}
+
+/// The fate of an opinion kept for a case of `kind` in `state`. Only a promotion takes an opinion, in its
+/// 考察 (the rules' `Command::Attest`); one answered earlier waits for it.
+pub fn pending_fate(kind: CaseKind, state: CaseState, has_opinion: bool) -> PendingFate {
+    if has_opinion || state.is_terminal() || kind != CaseKind::Promotion {
+        return PendingFate::Drop;
+    }
+    match state {
+        CaseState::Draft | CaseState::Recommendation => PendingFate::Wait,
+        CaseState::Inspection => PendingFate::Record,
+        _ => PendingFate::Drop,
+    }
+}
+
+/// The fate of an opinion for the case of `row` as it stands; `None` for a row the rules cannot read.
+pub fn pending_fate_of(row: &CaseRow) -> Option<PendingFate> {
+    let kind = CaseKind::from_code(&row.kind)?;
+    let state = CaseState::from_code(&row.state)?;
+    Some(pending_fate(kind, state, !row.discipline_opinion.is_empty()))
+}
+
+/// Settles the opinion kept for a case after a step on it, inside the step: the step that moves the case
+/// into its 考察 records it (one write of the case with the step's own change), a case that got its opinion
+/// otherwise or closed forgets it. Returns the effects of recording it.
+fn settle_pending(conn: &mut DbConn, file: &mut CaseFile, case: &mut Case) -> Result<Vec<Effect>, ApiError> {
+    let Some(pending) = store::cases::pending_opinion(conn, &file.case.id)? else { return Ok(Vec::new()) };
+    let fate = pending_fate(case.kind, case.state, !file.case.discipline_opinion.is_empty());
+    match fate {
+        PendingFate::Wait => Ok(Vec::new()),
+        PendingFate::Drop => {
+            tracing::info!(
+                case_id = %pending.case_id,
+                opinion_id = %pending.opinion_id,
+                state = %case.state,
+                "dropped an integrity opinion the case no longer takes"
+            );
+            store::cases::drop_pending_opinion(conn, &pending.case_id)?;
+            Ok(Vec::new())
+        }
+        PendingFate::Record => {
+            let PendingOpinionRow { case_id, clear, note, given_by, given_on, opinion_id, .. } = pending;
+            let effects = opinion_step(OpinionJson { clear, note, given_by, given_on })(conn, file, case)?;
+            store::cases::drop_pending_opinion(conn, &case_id)?;
+            tracing::info!(%case_id, %opinion_id, "recorded the integrity opinion that waited for the 考察");
+            // The caller's own audit record names their step; this one says the opinion on the case came
+            // from the oversight feed, as the follower's own record would had the case been ready.
+            let entry = AuditEntry {
+                method: "follow/oversight".to_owned(),
+                object_type: "rank_case".to_owned(),
+                object_id: case_id,
+                outcome: "OK".to_owned(),
+                request_id: String::new(),
+            };
+            audit::append(conn, &CallContext::system(holdings::SYSTEM), &entry)?;
+            Ok(effects)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::case::CasePolicy;
+
+    #[test]
+    fn an_opinion_waits_for_the_inspection_of_a_promotion() {
+        use CaseKind::{Demotion, Promotion};
+        use CaseState as S;
+        use PendingFate::{Drop, Record, Wait};
+        let vectors = [
+            (Promotion, S::Draft, false, Wait),
+            (Promotion, S::Recommendation, false, Wait),
+            (Promotion, S::Inspection, false, Record),
+            (Promotion, S::Inspection, true, Drop),
+            (Promotion, S::Recommendation, true, Drop),
+            (Promotion, S::Publicity, false, Drop),
+            (Promotion, S::AwaitingApproval, false, Drop),
+            (Promotion, S::Approved, false, Drop),
+            (Promotion, S::Rejected, false, Drop),
+            (Promotion, S::Withdrawn, false, Drop),
+            (Demotion, S::Draft, false, Drop),
+            (Demotion, S::AwaitingApproval, false, Drop),
+        ];
+        for (kind, state, has_opinion, fate) in vectors {
+            assert_eq!(pending_fate(kind, state, has_opinion), fate, "{kind} {state} {has_opinion}");
+        }
+    }
+
+    /// The rule agrees with the state machine: an opinion is recorded exactly where the rules take it.
+    #[test]
+    fn an_opinion_is_recorded_where_the_rules_take_it() {
+        let policy = CasePolicy::default();
+        for kind in CaseKind::ALL {
+            for state in CaseState::ALL {
+                let mut case = match kind {
+                    CaseKind::Promotion => {
+                        Case::promotion(Some(Grade::Staff1), Grade::PrincipalStaff4, &policy)
+                    }
+                    CaseKind::Demotion => {
+                        Case::demotion(Grade::PrincipalStaff4, DemotionBasis::Other, &policy)
+                    }
+                }
+                .unwrap();
+                case.state = *state;
+                let taken = case
+                    .apply(Command::Attest { criterion: Criterion::DisciplineOpinion, favourable: true })
+                    .is_ok();
+                let fate = pending_fate(*kind, *state, false);
+                assert_eq!(fate == PendingFate::Record, taken, "{kind} {state}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_stored_case_is_read_for_its_fate() {
+        let row = |kind: &str, state: &str, opinion: &str| CaseRow {
+            id: "c".into(),
+            kind: kind.into(),
+            cadre_id: String::new(),
+            cadre_name: String::new(),
+            org_unit_id: String::new(),
+            from_grade: String::new(),
+            to_grade: String::new(),
+            state: state.into(),
+            is_open: true,
+            plan: String::new(),
+            quota_pool_id: String::new(),
+            recommendation: String::new(),
+            discipline_opinion: opinion.into(),
+            publicity_first_day: None,
+            publicity_last_day: None,
+            publicity_working_days: 0,
+            authority: String::new(),
+            filed_with_city: false,
+            decision_ref: String::new(),
+            effective_date: None,
+            new_level: 0,
+            closing_reason: String::new(),
+            opened_by: String::new(),
+            decided_by: String::new(),
+            version: 1,
+            created_at: chrono::NaiveDateTime::default(),
+            updated_at: chrono::NaiveDateTime::default(),
+        };
+        assert_eq!(pending_fate_of(&row("promotion", "recommendation", "")), Some(PendingFate::Wait));
+        assert_eq!(pending_fate_of(&row("promotion", "inspection", "")), Some(PendingFate::Record));
+        assert_eq!(pending_fate_of(&row("promotion", "recommendation", "{}")), Some(PendingFate::Drop));
+        assert_eq!(pending_fate_of(&row("demotion", "draft", "")), Some(PendingFate::Drop));
+        assert_eq!(pending_fate_of(&row("promotion", "limbo", "")), None);
+    }
 }

@@ -2,6 +2,7 @@
 //! `store`. The gRPC handlers, the followers and the sweep call these with the caller already resolved.
 
 pub mod cases;
+pub mod conduct;
 pub mod eligibility;
 pub mod holdings;
 pub mod quota;

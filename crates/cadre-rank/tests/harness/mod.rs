@@ -2,40 +2,51 @@
 //! 127.0.0.1:0, each over a fresh database of the same backend and sharing one key pair and one settable
 //! "today", builds a small district through the directory, waits for the rank service to have it, and hands
 //! out rank clients acting as its people.
+//!
+//! The oversight service the rank service follows is stood in for by a real event feed (the platform's
+//! `EventFeed` behind its authorization layer) over a database of its own: a test publishes a
+//! `DecisionRecordedEvent` or an `IntegrityOpinionAnsweredEvent` into it, and the rank service's follower
+//! reads it exactly as it would read the real service's feed.
 
 #![allow(dead_code)]
 
 use std::{
     collections::HashMap,
-    future::Future,
     sync::{Arc, Mutex},
     time::Duration,
 };
 
-use cadre_directory::service::Seed;
+use cadre_directory::{
+    service::Seed,
+    testing::{self as directory, TestDistrict, sample_cadre},
+};
 use cadre_platform::{
     Db,
     auth::{Principal, PrincipalKind, Role},
-    config::Config,
-    db::PoolOptions,
+    dates::date_from,
     server::{ServeContext, ShutdownTrigger, shutdown_channel},
     telemetry::Metrics,
-    testing::{ActingAs, TestDatabase, TestKeys, channel_to, person, wait_serving},
+    testing::{
+        ActingAs, FakeFeed, TestDatabase, TestKeys, channel_to, count_rows, eventually_in, outbox_types,
+        shut_down, suite_config, url_of, wait_serving,
+    },
 };
 use cadre_proto::{
     assessment::{self as asm, assessment_service_client::AssessmentServiceClient},
-    directory::{self as dir, directory_service_client::DirectoryServiceClient},
+    directory as dir,
     rank::{self as pb, rank_service_client::RankServiceClient},
-    types,
 };
 use chrono::NaiveDate;
 use tonic::{Code, Status, service::interceptor::InterceptedService, transport::Channel};
 use tonic_types::StatusExt as _;
 
+pub use cadre_directory::testing::{DirectoryClient, Person};
+// Not every test binary uses each.
+#[allow(unused_imports)]
+pub use cadre_platform::testing::{d, date, eventually};
+
 /// A rank client acting as one principal.
 pub type Client = RankServiceClient<InterceptedService<Channel, ActingAs>>;
-/// A directory client acting as one principal.
-pub type DirectoryClient = DirectoryServiceClient<InterceptedService<Channel, ActingAs>>;
 /// An assessment client acting as one principal.
 pub type AssessmentClient = AssessmentServiceClient<InterceptedService<Channel, ActingAs>>;
 
@@ -48,12 +59,13 @@ pub enum Post {
     TownshipDeputy,
 }
 
-/// A cadre of the test district.
-#[derive(Debug, Clone)]
-pub struct Person {
-    pub cadre_id: String,
-    pub unit_id: String,
-    pub name: String,
+impl From<Post> for directory::Post {
+    fn from(post: Post) -> Self {
+        match post {
+            Post::Staff => Self::Staff,
+            Post::TownshipDeputy => Self::Deputy,
+        }
+    }
 }
 
 pub struct Harness {
@@ -66,43 +78,13 @@ pub struct Harness {
     pub db: Db,
     pub backend: &'static str,
     pub root_unit_id: String,
+    /// The oversight service's feed.
+    pub oversight: FakeFeed,
+    district: TestDistrict,
     today: Arc<Mutex<NaiveDate>>,
-    paths: HashMap<String, Vec<String>>,
-    next_cadre: u16,
-    last_cadre: Option<String>,
     trigger: ShutdownTrigger,
     servers: Vec<tokio::task::JoinHandle<anyhow::Result<()>>>,
     _databases: Vec<TestDatabase>,
-}
-
-pub fn d(text: &str) -> NaiveDate {
-    text.parse().unwrap()
-}
-
-pub fn date(text: &str) -> types::Date {
-    let day = d(text);
-    use chrono::Datelike as _;
-    types::Date { year: day.year(), month: day.month() as i32, day: day.day() as i32 }
-}
-
-pub fn naive(date: &types::Date) -> NaiveDate {
-    NaiveDate::from_ymd_opt(date.year, date.month as u32, date.day as u32).unwrap()
-}
-
-/// Polls `check` until it holds, for at most 30 seconds.
-pub async fn eventually<F, Fut>(what: &str, mut check: F)
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = bool>,
-{
-    let wait = async {
-        while !check().await {
-            tokio::time::sleep(Duration::from_millis(25)).await;
-        }
-    };
-    tokio::time::timeout(Duration::from_secs(30), wait)
-        .await
-        .unwrap_or_else(|_| panic!("timed out waiting: {what}"));
 }
 
 impl Harness {
@@ -115,31 +97,26 @@ impl Harness {
         let leave_db = database.sibling();
         let assessment_db = database.sibling();
         let keys = TestKeys::new();
-        let mut config = Config::default();
+        let mut config = suite_config(&keys);
         config.services.rank.database_url = database.url.clone();
         config.services.directory.database_url = directory_db.url.clone();
         config.services.leave.database_url = leave_db.url.clone();
         config.services.assessment.database_url = assessment_db.url.clone();
-        config.auth.principal_public_keys = keys.files.public_keys.display().to_string();
-        config.auth.principal_signing_key = keys.files.signing_key.display().to_string();
+        // Four services start at once.
         config.database.connection_timeout_ms = 2_000;
-        config.feed.poll_interval_ms = 50;
-        // Four services and the harness share one PostgreSQL with other tests running at once.
-        config.database.max_connections = 4;
 
         let bind = || tokio::net::TcpListener::bind("127.0.0.1:0");
         let (directory_listener, leave_listener) = (bind().await.unwrap(), bind().await.unwrap());
         let (assessment_listener, rank_listener) = (bind().await.unwrap(), bind().await.unwrap());
+        let oversight_listener = bind().await.unwrap();
         for (target, listener) in [
             ("directory", &directory_listener),
             ("leave", &leave_listener),
             ("assessment", &assessment_listener),
             ("rank", &rank_listener),
+            ("oversight", &oversight_listener),
         ] {
-            config
-                .gateway
-                .upstreams
-                .insert(target.to_owned(), format!("http://{}", listener.local_addr().unwrap()));
+            config.gateway.upstreams.insert(target.to_owned(), url_of(listener));
         }
         let directory_channel = channel_to(&directory_listener);
         let leave_channel = channel_to(&leave_listener);
@@ -158,7 +135,10 @@ impl Harness {
         };
         let (trigger, shutdown) = shutdown_channel();
         let ctx = ServeContext { limits: config.server.clone(), metrics: Metrics::default(), shutdown };
+        let (oversight, oversight_server) =
+            FakeFeed::serve("oversight", oversight_listener, &keys, &ctx).await;
         let mut servers = vec![
+            oversight_server,
             tokio::spawn({
                 let (config, ctx) = (config.clone(), ctx.clone());
                 async move { cadre_directory::service::serve(&config, directory_listener, &ctx, Seed::None).await }
@@ -194,40 +174,18 @@ impl Harness {
         wait_serving(&assessment_channel, "cadre.assessment.v1.AssessmentService").await;
         wait_serving(&channel, "cadre.rank.v1.RankService").await;
 
-        let operator = person("test-operator", &[Role::OrgOfficer, Role::HrSystem], &[], None);
-        let mut directory =
-            DirectoryServiceClient::with_interceptor(directory_channel, keys.acting_as(&operator));
-        let root = directory
-            .create_org_unit(dir::CreateOrgUnitRequest {
-                request_id: rid(),
-                org_unit: Some(dir::OrgUnit {
-                    code: "D000".into(),
-                    name: "锦绣区".into(),
-                    kind: "district".into(),
-                    ..Default::default()
-                }),
-            })
-            .await
-            .expect("the root unit")
-            .into_inner()
-            .org_unit
-            .unwrap();
-        let db =
-            Db::connect(&database.url, PoolOptions { max_size: 2, ..PoolOptions::default() }).await.unwrap();
-        let mut paths = HashMap::new();
-        paths.insert(root.id.clone(), vec![root.id.clone()]);
+        let district = TestDistrict::open(directory_channel, &keys, false).await;
         Self {
             keys,
             channel,
             assessment_channel,
-            directory,
-            db,
+            directory: district.directory.clone(),
+            db: database.connect().await,
             backend: database.backend,
-            root_unit_id: root.id,
+            root_unit_id: district.root_unit_id.clone(),
+            oversight,
+            district,
             today,
-            paths,
-            next_cadre: 1,
-            last_cadre: None,
             trigger,
             servers,
             _databases: vec![database, directory_db, leave_db, assessment_db],
@@ -235,10 +193,7 @@ impl Harness {
     }
 
     pub async fn stop(self) {
-        self.trigger.fire();
-        for server in self.servers {
-            tokio::time::timeout(Duration::from_secs(10), server).await.unwrap().unwrap().unwrap();
-        }
+        shut_down(self.trigger, self.servers).await;
     }
 
     /// Moves every service's today, and runs the rank sweep on it (the day's refresh of the lists and the
@@ -255,28 +210,7 @@ impl Harness {
 
     /// A unit of `kind` under `parent` (the district when `None`).
     pub async fn unit(&mut self, code: &str, name: &str, kind: &str, parent: Option<&str>) -> String {
-        let parent = parent.unwrap_or(&self.root_unit_id).to_owned();
-        let unit = self
-            .directory
-            .create_org_unit(dir::CreateOrgUnitRequest {
-                request_id: rid(),
-                org_unit: Some(dir::OrgUnit {
-                    parent_id: parent.clone(),
-                    code: code.into(),
-                    name: name.into(),
-                    kind: kind.into(),
-                    ..Default::default()
-                }),
-            })
-            .await
-            .unwrap_or_else(|s| panic!("create unit {name}: {s:?}"))
-            .into_inner()
-            .org_unit
-            .unwrap();
-        let mut path = self.paths[&parent].clone();
-        path.push(unit.id.clone());
-        self.paths.insert(unit.id.clone(), path);
-        unit.id
+        self.district.unit(code, name, kind, parent).await
     }
 
     /// A civil servant of `unit` in `post`, holding `rank` since the given date when one is given.
@@ -287,31 +221,19 @@ impl Harness {
         post: Post,
         rank: Option<(dir::RankGrade, &str)>,
     ) -> Person {
-        let sequence = self.next_cadre;
-        self.next_cadre += 1;
-        let cadre = sample_cadre(unit, name, sequence, post, rank);
-        let id = self
-            .directory
-            .create_cadre(dir::CreateCadreRequest { request_id: rid(), cadre: Some(cadre) })
-            .await
-            .unwrap_or_else(|s| panic!("create cadre {name}: {s:?}"))
-            .into_inner()
-            .cadre
-            .unwrap()
-            .id;
-        self.last_cadre = Some(id.clone());
-        Person { cadre_id: id, unit_id: unit.to_owned(), name: name.to_owned() }
+        let sequence = self.district.sequence(None);
+        let mut cadre = sample_cadre(unit, name, sequence, post.into());
+        cadre.rank =
+            rank.map(|(grade, since)| dir::Rank { grade: grade as i32, start_date: Some(date(since)) });
+        cadre.work_history[0].unit_name = "区发改局".into();
+        self.district.create(cadre).await
     }
 
     /// Waits until the rank service's projection has every cadre created so far, and their holdings.
     pub async fn sync(&self) {
-        let Some(last) = self.last_cadre.clone() else { return };
-        let db = self.db.clone();
-        eventually("the rank projection catches up", || {
-            let (db, id) = (db.clone(), last.clone());
-            async move {
-                db.run(move |conn| cadre_rank::store::projection::cadre(conn, &id)).await.unwrap().is_some()
-            }
+        let Some(last) = self.district.last_cadre().map(str::to_owned) else { return };
+        eventually_in(&self.db, "the rank projection catches up", move |conn| {
+            Ok(cadre_rank::store::projection::cadre(conn, &last)?.is_some())
         })
         .await;
     }
@@ -330,32 +252,27 @@ impl Harness {
 
     /// A principal for `who` with `roles`, scoped to their unit.
     pub fn principal(&self, who: &Person, roles: &[Role]) -> Principal {
-        let path: Vec<&str> = self.paths[&who.unit_id].iter().map(String::as_str).collect();
-        let mut principal = person(&format!("acct-{}", who.cadre_id), roles, &path, Some(&who.cadre_id));
-        principal.username = who.name.clone();
-        principal
+        self.district.principal(who, roles)
     }
 
     /// A rank client acting as `who` with `roles` (and the cadre role).
     pub fn as_person(&self, who: &Person, roles: &[Role]) -> Client {
-        let mut all = vec![Role::Cadre];
-        all.extend_from_slice(roles);
-        self.client_as(&self.principal(who, &all))
+        self.client_as(&self.district.member(who, roles))
     }
 
     /// A rank client acting as an org-department officer with no cadre record of their own.
     pub fn org(&self) -> Client {
-        self.client_as(&person("org-officer", &[Role::OrgOfficer], &[&self.root_unit_id], None))
+        self.client_as(&self.district.official("org-officer", &[Role::OrgOfficer]))
     }
 
     /// A rank client acting as a district committee member with no cadre record.
     pub fn committee(&self) -> Client {
-        self.client_as(&person("committee-member", &[Role::CommitteeMember], &[&self.root_unit_id], None))
+        self.client_as(&self.district.official("committee-member", &[Role::CommitteeMember]))
     }
 
     /// A rank client acting as a discipline inspector.
     pub fn inspector(&self) -> Client {
-        self.client_as(&person("inspector", &[Role::DisciplineInspector], &[&self.root_unit_id], None))
+        self.client_as(&self.district.official("inspector", &[Role::DisciplineInspector]))
     }
 
     /// A rank client acting as a part of the suite (the oversight service).
@@ -372,7 +289,7 @@ impl Harness {
 
     /// An assessment client acting as an org-department officer.
     pub fn assessment(&self) -> AssessmentClient {
-        let officer = person("assessment-officer", &[Role::OrgOfficer], &[&self.root_unit_id], None);
+        let officer = self.district.official("assessment-officer", &[Role::OrgOfficer]);
         AssessmentServiceClient::with_interceptor(
             self.assessment_channel.clone(),
             self.keys.acting_as(&officer),
@@ -477,9 +394,8 @@ impl Harness {
             .into_inner()
             .cycle
             .unwrap();
-        let after = naive(publicised.publicity_last_day.as_ref().expect("a publicity's last day"))
-            .succ_opt()
-            .unwrap();
+        let last_day = publicised.publicity_last_day.as_ref().expect("a publicity's last day");
+        let after = date_from(last_day).and_then(|day| day.succ_opt()).unwrap();
         self.set_today(&after.to_string()).await;
         org.determine_grades(asm::DetermineGradesRequest {
             request_id: rid(),
@@ -493,79 +409,12 @@ impl Harness {
 
     /// The types of the events the rank service published so far, oldest first.
     pub async fn event_types(&self) -> Vec<String> {
-        self.db
-            .run(|conn| cadre_platform::outbox::read_after(conn, 0, &[], 100_000))
-            .await
-            .unwrap()
-            .into_iter()
-            .map(|e| e.event_type)
-            .collect()
+        outbox_types(&self.db).await
     }
 
     /// How many rows a table of the rank database has: to show that a refused call wrote nothing.
     pub async fn count(&self, table: &'static str) -> i64 {
-        #[derive(diesel::QueryableByName)]
-        struct Count {
-            #[diesel(sql_type = diesel::sql_types::BigInt)]
-            n: i64,
-        }
-        self.db
-            .run(move |conn| {
-                use diesel::RunQueryDsl as _;
-                let rows: Vec<Count> =
-                    diesel::sql_query(format!("SELECT COUNT(*) AS n FROM {table}")).load(conn)?;
-                Ok(rows.first().map_or(0, |c| c.n))
-            })
-            .await
-            .unwrap()
-    }
-}
-
-fn sample_cadre(
-    unit_id: &str,
-    name: &str,
-    sequence: u16,
-    post: Post,
-    rank: Option<(dir::RankGrade, &str)>,
-) -> dir::Cadre {
-    let birth = "1985-03-15";
-    let citizen_id = cadre_directory::domain::citizen_id::CitizenId::compose("510199", d(birth), sequence)
-        .unwrap()
-        .as_str()
-        .to_owned();
-    let gender = if sequence % 2 == 1 { dir::Gender::Male } else { dir::Gender::Female };
-    let (title, level, leader) = match post {
-        Post::Staff => ("科员", dir::PostLevel::None, false),
-        Post::TownshipDeputy => ("副局长", dir::PostLevel::TownshipDeputy, true),
-    };
-    dir::Cadre {
-        name: name.into(),
-        gender: gender as i32,
-        citizen_id,
-        birth_date: Some(date(birth)),
-        work_start_date: Some(date("2007-07-01")),
-        party_entry_date: Some(date("2006-06-01")),
-        education: dir::Education::University as i32,
-        category: dir::CadreCategory::CivilServant as i32,
-        employing_unit_id: unit_id.into(),
-        managing_unit_id: unit_id.into(),
-        post: Some(dir::Post {
-            title: title.into(),
-            level: level as i32,
-            is_leader: leader,
-            is_team_member: leader,
-            is_principal: false,
-            start_date: Some(date("2015-01-01")),
-        }),
-        rank: rank.map(|(grade, since)| dir::Rank { grade: grade as i32, start_date: Some(date(since)) }),
-        status: dir::CadreStatus::Active as i32,
-        work_history: vec![dir::WorkHistoryEntry {
-            start_date: Some(date("2007-07-01")),
-            end_date: None,
-            unit_name: "区发改局".into(),
-            post_title: title.into(),
-        }],
-        ..Default::default()
+        count_rows(&self.db, table).await
     }
 }
 

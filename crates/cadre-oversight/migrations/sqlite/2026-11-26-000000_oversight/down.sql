@@ -1,0 +1,16 @@
+DROP TABLE integrity_opinions;
+DROP TABLE negative_records;
+DROP TABLE circular_entries;
+DROP TABLE circulars;
+DROP TABLE tolerance_exemptions;
+DROP TABLE decisions;
+DROP TABLE rectification_extensions;
+DROP TABLE rectification_tasks;
+DROP TABLE findings;
+DROP TABLE inspection_inspectors;
+DROP TABLE inspection_units;
+DROP TABLE inspections;
+DROP TABLE responsibilities;
+DROP TABLE feed_cursors;
+DROP TABLE directory_cadres;
+DROP TABLE directory_units;
