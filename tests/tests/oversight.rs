@@ -1,5 +1,6 @@
 //! Measure ⑥ end to end through the gateway, as the demo district's people and systems:
 //!
+//! - the demo district comes with findings and decisions (a 提醒谈话, a 诫勉);
 //! - a cadre's approved leave runs out without 销假; the leave service's sweep opens an overdue case, and
 //!   the oversight service turns it into a finding by itself;
 //! - the org department answers it with a 提醒谈话;
@@ -46,6 +47,21 @@ async fn from_an_overdue_leave_to_a_circular_and_a_blocked_promotion() {
         }
     })
     .await;
+
+    // The demo district comes with findings and decisions of its own.
+    let demo = eventually("the demo district's decisions", || {
+        let (suite, org) = (&suite, &org);
+        async move {
+            let listed = suite.ok(org, &format!("{OVERSIGHT}/ListDecisions"), "{}").await;
+            (listed["decisions"].as_array()?.len() >= 2).then_some(listed)
+        }
+    })
+    .await;
+    let measures: Vec<&str> =
+        demo["decisions"].as_array().unwrap().iter().filter_map(|d| d["measure"].as_str()).collect();
+    assert!(measures.contains(&"ACCOUNTABILITY_MEASURE_ADMONISHMENT"), "{measures:?}");
+    let demo_findings = call(&suite, &org, "ListFindings", json!({})).await;
+    assert!(demo_findings["findings"].as_array().unwrap().len() >= 3, "{demo_findings}");
 
     // A one-day personal leave next week, approved by the unit's leader.
     let start = today + Days::days(7);
