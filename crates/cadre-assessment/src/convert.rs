@@ -14,6 +14,9 @@ use crate::domain::{
     participation::AssessmentYear,
 };
 
+/// Trimmed texts with a length limit, and ids: the suite's shared checks.
+pub use cadre_platform::input::{id, text};
+
 /// The longest self-summary, in characters (the contract's limit).
 pub const MAX_SUMMARY_CHARS: usize = 20_000;
 /// The longest comment, finding, objection or decision, in characters.
@@ -30,18 +33,6 @@ pub fn year(violations: &mut Violations, field: &str, year: i32) -> Option<Asses
     let parsed = (1990..=2999).contains(&year).then(|| AssessmentYear::new(year)).flatten();
     violations.require(parsed.is_some(), field, "must be a year between 1990 and 2999");
     parsed
-}
-
-/// Text checked for length (in characters), trimmed; empty is a violation when `required`.
-pub fn text(violations: &mut Violations, field: &str, value: &str, max: usize, required: bool) -> String {
-    let value = value.trim();
-    if required && value.is_empty() {
-        violations.add(field, "is required");
-    }
-    if value.chars().count() > max {
-        violations.add(field, format!("must be at most {max} characters"));
-    }
-    value.to_owned()
 }
 
 /// A list of short texts: each entry non-empty and at most `max` characters, at most [`MAX_ITEMS`]
@@ -64,13 +55,6 @@ pub fn texts(
         .enumerate()
         .map(|(i, value)| text(violations, &format!("{field}[{i}]"), value, max, true))
         .collect()
-}
-
-/// A required id: non-empty, no longer than any id the suite issues.
-pub fn id(violations: &mut Violations, field: &str, value: &str) -> String {
-    let value = value.trim();
-    violations.require(!value.is_empty() && value.len() <= 64, field, "must be a non-empty id");
-    value.to_owned()
 }
 
 /// One of the four annual grades (not an outcome that is not a grade).

@@ -4,12 +4,12 @@
 //! (The directory's feed is followed with cadre-projection's own `DirectoryFeed`.)
 
 use cadre_platform::{ApiError, DbConn, clock};
-use cadre_projection::follower::{FeedSource, RelistFailed, Upstream};
+use cadre_projection::follower::{FeedSource, RelistFailed, Upstream, payload};
 use cadre_proto::{
     events::Event,
     oversight::{self, DecisionRecordedEvent, oversight_service_client::OversightServiceClient},
 };
-use prost::{Message, Name};
+use prost::Name;
 use tonic::Code;
 
 use crate::workflow::measures;
@@ -68,13 +68,7 @@ impl FeedSource for OversightFeed {
     }
 
     fn apply(conn: &mut DbConn, event: &Event) -> Result<bool, ApiError> {
-        let Some(any) = &event.payload else { return Ok(false) };
-        if any.type_url.rsplit('/').next() != Some(DecisionRecordedEvent::full_name().as_str()) {
-            return Ok(false);
-        }
-        let recorded = DecisionRecordedEvent::decode(any.value.as_slice()).map_err(|e| {
-            ApiError::invalid_argument("EVENT_UNREADABLE", format!("cannot decode {}: {e}", any.type_url))
-        })?;
+        let Some(recorded) = payload::<DecisionRecordedEvent>(event)? else { return Ok(false) };
         let decision = recorded.decision.ok_or_else(|| {
             ApiError::invalid_argument("EVENT_UNREADABLE", "a recorded decision without its decision")
         })?;

@@ -13,7 +13,7 @@ use cadre_platform::{
     audit::{self, AuditEntry},
 };
 use cadre_projection::{
-    follower::{FeedSource, RelistFailed, Upstream},
+    follower::{FeedSource, RelistFailed, Upstream, payload},
     store as projection,
 };
 use cadre_proto::{
@@ -23,7 +23,7 @@ use cadre_proto::{
     events::Event,
     rank::{self as rank_pb, RankChangedEvent},
 };
-use prost::{Message, Name};
+use prost::Name;
 
 use crate::{
     domain::{
@@ -39,16 +39,6 @@ use crate::{
 pub const ASSESSMENT_SOURCE: &str = "assessment";
 /// The rank service's name as an event source.
 pub const RANK_SOURCE: &str = "rank";
-
-fn payload<M: Message + Name + Default>(event: &Event) -> Result<Option<M>, ApiError> {
-    let Some(any) = &event.payload else { return Ok(None) };
-    if any.type_url.rsplit('/').next() != Some(M::full_name().as_str()) {
-        return Ok(None);
-    }
-    M::decode(any.value.as_slice()).map(Some).map_err(|e| {
-        ApiError::invalid_argument("EVENT_UNREADABLE", format!("cannot decode {}: {e}", any.type_url))
-    })
-}
 
 /// Applies results inside the follower's transaction as the suite, with one audit record when proposals
 /// changed; the audit chain's lock keeps the outbox in commit order.

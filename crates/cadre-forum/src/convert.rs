@@ -10,6 +10,9 @@ use chrono::{DateTime, Datelike as _, NaiveDateTime, Utc};
 
 use crate::domain::{ForumLevel, ForumStatus, SessionState};
 
+/// Trimmed texts with a length limit, and ids: the suite's shared checks.
+pub use cadre_platform::input::{id, text};
+
 /// The longest name, topic, place, reason or affiliation, in characters.
 pub const MAX_SHORT_CHARS: usize = 200;
 /// The longest description, in characters.
@@ -28,25 +31,6 @@ pub fn year(violations: &mut Violations, field: &str, year: i32) -> Option<i32> 
     let ok = (1990..=2999).contains(&year);
     violations.require(ok, field, "must be a year between 1990 and 2999");
     ok.then_some(year)
-}
-
-/// Text checked for length (in characters), trimmed; empty is a violation when `required`.
-pub fn text(violations: &mut Violations, field: &str, value: &str, max: usize, required: bool) -> String {
-    let value = value.trim();
-    if required && value.is_empty() {
-        violations.add(field, "is required");
-    }
-    if value.chars().count() > max {
-        violations.add(field, format!("must be at most {max} characters"));
-    }
-    value.to_owned()
-}
-
-/// A required id: non-empty, no longer than any id the suite issues.
-pub fn id(violations: &mut Violations, field: &str, value: &str) -> String {
-    let value = value.trim();
-    violations.require(!value.is_empty() && value.len() <= 64, field, "must be a non-empty id");
-    value.to_owned()
 }
 
 /// A list of ids, each checked, duplicates dropped (order kept).

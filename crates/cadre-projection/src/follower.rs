@@ -21,7 +21,7 @@ use cadre_platform::{
 use cadre_proto::events::{
     Event, WatchRequest, WatchResponse, event_feed_service_client::EventFeedServiceClient,
 };
-use prost::Message as _;
+use prost::{Message, Name};
 use tokio::{sync::watch, task::JoinHandle};
 use tonic::{
     Code, Status, Streaming,
@@ -531,6 +531,18 @@ fn apply_or_skip<S: FeedSource>(conn: &mut DbConn, event: &Event) -> Result<(), 
         }
         Err(error) => Err(error),
     }
+}
+
+/// The payload of `event` if it is an `M`; `None` for an event of another type, `EVENT_UNREADABLE` for one of
+/// this type that does not decode (a follower skips or stops on it as its source decides).
+pub fn payload<M: Message + Name + Default>(event: &Event) -> Result<Option<M>, ApiError> {
+    let Some(any) = &event.payload else { return Ok(None) };
+    if any.type_url.rsplit('/').next() != Some(M::full_name().as_str()) {
+        return Ok(None);
+    }
+    M::decode(any.value.as_slice()).map(Some).map_err(|e| {
+        ApiError::invalid_argument("EVENT_UNREADABLE", format!("cannot decode {}: {e}", any.type_url))
+    })
 }
 
 #[cfg(test)]

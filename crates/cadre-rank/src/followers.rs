@@ -26,7 +26,7 @@ use cadre_platform::{
 };
 use cadre_projection::{
     DirectoryFeed, DirectorySnapshot,
-    follower::{FeedSource, RelistFailed, Upstream},
+    follower::{FeedSource, RelistFailed, Upstream, payload},
 };
 use cadre_proto::{
     assessment::{
@@ -348,17 +348,6 @@ pub struct OversightSnapshot {
     pub decisions: Vec<oversight::Decision>,
     /// The answered 党风廉政意见.
     pub opinions: Vec<oversight::IntegrityOpinion>,
-}
-
-/// The payload of `event` if it is an `M`; `EVENT_UNREADABLE` when it is one that does not decode.
-fn payload<M: Message + Name + Default>(event: &Event) -> Result<Option<M>, ApiError> {
-    let Some(any) = &event.payload else { return Ok(None) };
-    if any.type_url.rsplit('/').next() != Some(M::full_name().as_str()) {
-        return Ok(None);
-    }
-    M::decode(any.value.as_slice()).map(Some).map_err(|e| {
-        ApiError::invalid_argument("EVENT_UNREADABLE", format!("cannot decode {}: {e}", any.type_url))
-    })
 }
 
 /// A refusal of a measure as the follower reports it: the measure cannot be stored however often the

@@ -102,45 +102,22 @@ fn visible_unit(conn: &mut DbConn, caller: &Caller, id: &str) -> Result<UnitView
     Ok(unit)
 }
 
-/// Checked text: trimmed, at most `max` characters, required when `required`.
-fn text(violations: &mut Violations, field: &str, value: &str, max: usize, required: bool) -> String {
-    let value = value.trim();
-    if required && value.is_empty() {
-        violations.add(field, "is required");
-    }
-    if value.chars().count() > max {
-        violations.add(field, format!("must be at most {max} characters"));
-    }
-    value.to_owned()
-}
+/// Trimmed texts with a length limit and ids: the suite's shared checks.
+use cadre_platform::input::{id, optional_id, text};
 
-/// A list of short texts: each entry non-empty, at most [`MAX_ITEMS`], at least one when `required`.
+/// A list of short texts: each entry at most [`MAX_SHORT_CHARS`], at most [`MAX_ITEMS`] entries.
 fn texts(violations: &mut Violations, field: &str, values: &[String], required: bool) -> Vec<String> {
-    if required && values.is_empty() {
-        violations.add(field, "at least one entry is required");
-    }
-    if values.len() > MAX_ITEMS {
-        violations.add(field, format!("at most {MAX_ITEMS} entries"));
-    }
-    values
-        .iter()
-        .enumerate()
-        .map(|(i, v)| text(violations, &format!("{field}[{i}]"), v, MAX_SHORT_CHARS, true))
-        .collect()
+    cadre_platform::input::texts(violations, field, values, (MAX_SHORT_CHARS, MAX_ITEMS), required)
 }
 
-/// A required id.
-fn id(violations: &mut Violations, field: &str, value: &str) -> String {
-    let value = value.trim();
-    violations.require(!value.is_empty() && value.len() <= 64, field, "must be a non-empty id");
-    value.to_owned()
+/// The last id of the previous page, from a token bound to `filters`.
+fn after_token(token: &str, filters: &str) -> Result<Option<String>, Status> {
+    paging::after_id(token, filters).map_err(status)
 }
 
-/// An optional id: empty stays empty.
-fn optional_id(violations: &mut Violations, field: &str, value: &str) -> String {
-    let value = value.trim();
-    violations.require(value.len() <= 64, field, "is not an id");
-    value.to_owned()
+/// A page of `limit` out of `rows` (fetched `limit + 1`), with the token after its last id.
+fn page<T>(rows: Vec<T>, limit: i64, filters: &str, id: impl Fn(&T) -> String) -> (Vec<T>, String) {
+    paging::finish_id_page(rows, limit, filters, id)
 }
 
 /// A year the suite keeps records for.
@@ -164,23 +141,6 @@ fn past_date(
 /// Fails with every violation at once.
 fn finish(violations: Violations, reason: &str, message: &str) -> Result<(), Status> {
     violations.finish(reason, message).map_err(status)
-}
-
-/// The last id of the previous page, from a token bound to `filters`.
-fn after_token(token: &str, filters: &str) -> Result<Option<String>, Status> {
-    match paging::decode_token(token, filters).map_err(status)? {
-        None => Ok(None),
-        Some(key) if key.len() == 1 => Ok(key.into_iter().next()),
-        Some(_) => Err(status(ApiError::invalid_argument(
-            "INVALID_PAGE_TOKEN",
-            "page_token is not valid for this query",
-        ))),
-    }
-}
-
-/// A page of `limit` out of `rows` (fetched `limit + 1`), with the token after its last id.
-fn page<T>(rows: Vec<T>, limit: i64, filters: &str, id: impl Fn(&T) -> String) -> (Vec<T>, String) {
-    paging::finish_page(rows, limit, filters, |row| vec![id(row)])
 }
 
 #[tonic::async_trait]

@@ -24,7 +24,7 @@ use cadre_platform::{
     dates::date_from,
 };
 use cadre_projection::{
-    follower::{FeedSource, RelistFailed, Upstream},
+    follower::{FeedSource, RelistFailed, Upstream, payload},
     store as projection,
 };
 use cadre_proto::{
@@ -35,7 +35,7 @@ use cadre_proto::{
         leave_service_client::LeaveServiceClient,
     },
 };
-use prost::{Message, Name};
+use prost::Name;
 
 use crate::{
     domain::codes::{FindingCategory, FindingSource, FindingState, Severity},
@@ -47,17 +47,6 @@ use crate::{
 pub const LEAVE_SOURCE: &str = "leave";
 /// The care service's name as an event source.
 pub const CARE_SOURCE: &str = "care";
-
-/// The payload of `event` if it is an `M`; `None` for another type.
-pub(crate) fn payload<M: Message + Name + Default>(event: &Event) -> Result<Option<M>, ApiError> {
-    let Some(any) = &event.payload else { return Ok(None) };
-    if any.type_url.rsplit('/').next() != Some(M::full_name().as_str()) {
-        return Ok(None);
-    }
-    M::decode(any.value.as_slice()).map(Some).map_err(|e| {
-        ApiError::invalid_argument("EVENT_UNREADABLE", format!("cannot decode {}: {e}", any.type_url))
-    })
-}
 
 /// What an overdue case says, as a finding: the kind, and the words.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
